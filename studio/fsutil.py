@@ -1,0 +1,84 @@
+"""Atomic file writes: a temporary file in the target folder, fsync, rename.
+
+A reader (or a crash) sees either the old file or the complete new one, never
+a partial write. Disk errors become :class:`StorageError` with a message a
+user can act on.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+TEMP_PREFIX = ".studio-tmp-"
+
+
+class StorageError(OSError):
+    """A file could not be written; the message says why in plain words."""
+
+
+def describe_os_error(exc: OSError, path: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"The disk is full: could not write {path}. Free some space and try again."
+    if exc.errno in (errno.EROFS,):
+        return f"The folder {path.parent} is on a read-only disk; choose another output folder."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"No permission to write {path}; choose another folder or fix its permissions."
+    return f"Could not write {path}: {exc.strerror or exc}"
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not supported on this platform (e.g. Windows)
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """Call ``write(fileobj)`` on a temp file beside ``path``, then rename it into place."""
+    path = Path(path)
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        if isinstance(exc, StorageError):
+            raise
+        raise StorageError(exc.errno, describe_os_error(exc, path)) from exc
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    return atomic_write(path, lambda fh: fh.write(data))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def is_temp_leftover(path: Path) -> bool:
+    """True for the temp files an interrupted :func:`atomic_write` can leave behind."""
+    return path.name.startswith(TEMP_PREFIX)
