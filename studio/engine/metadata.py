@@ -319,6 +319,8 @@ class ImageMetadata:
             value = getattr(self, name)
             if value is not None:
                 params[name] = value
+        if params.get("seed") is not None and not 0 <= params["seed"] <= 2**32 - 1:
+            params.pop("seed")  # e.g. ComfyUI's 64-bit seeds: no equivalent here
         if self.model:
             params["model"] = self.model
         strength = self.parameters.get("Denoising strength")
