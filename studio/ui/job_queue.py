@@ -1,0 +1,143 @@
+"""The job queue between the GUI and the worker thread (Qt-free, thread-safe).
+
+The GUI adds, reorders and removes waiting jobs; the worker thread takes the
+next one with :meth:`JobQueue.take`. Each job carries its own
+:class:`CancelFlag`, so cancelling the running job is a flag set from the GUI
+thread, read by the engine after every step.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from studio.engine.events import CancelFlag
+from studio.engine.request import GenerationRequest
+
+WAITING, RUNNING, DONE, FAILED, CANCELLED = "waiting", "running", "done", "failed", "cancelled"
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Job:
+    request: GenerationRequest
+    id: int = field(default_factory=lambda: next(_ids))
+    state: str = WAITING
+    cancel: CancelFlag = field(default_factory=CancelFlag, repr=False)
+
+    def summary(self) -> str:
+        r = self.request
+        prompt = r.prompt if len(r.prompt) <= 48 else r.prompt[:47] + "…"
+        size = f"{r.width}x{r.height}" if r.width and r.height else "native size"
+        batch = f" x{r.batch_size}" if r.batch_size > 1 else ""
+        return f"{prompt or r.mode.value} · {r.steps} steps · {size}{batch}"
+
+
+class JobQueue:
+    """Waiting jobs in order, plus the one running. ``on_change`` is called after every change."""
+
+    def __init__(self, on_change: Callable[[], None] | None = None):
+        self._lock = threading.Lock()
+        self._waiting: list[Job] = []
+        self._running: Job | None = None
+        self.on_change = on_change
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    # -- GUI side -----------------------------------------------------------------------
+
+    def add(self, request: GenerationRequest) -> Job:
+        job = Job(request)
+        with self._lock:
+            self._waiting.append(job)
+        self._changed()
+        return job
+
+    def remove(self, job_id: int) -> bool:
+        """Drop a waiting job. The running one is cancelled with :meth:`cancel_running` instead."""
+        with self._lock:
+            for i, job in enumerate(self._waiting):
+                if job.id == job_id:
+                    del self._waiting[i]
+                    job.state = CANCELLED
+                    break
+            else:
+                return False
+        self._changed()
+        return True
+
+    def move(self, job_id: int, index: int) -> bool:
+        """Put a waiting job at position ``index`` among the waiting jobs."""
+        with self._lock:
+            for i, job in enumerate(self._waiting):
+                if job.id == job_id:
+                    del self._waiting[i]
+                    self._waiting.insert(max(0, min(index, len(self._waiting))), job)
+                    break
+            else:
+                return False
+        self._changed()
+        return True
+
+    def reorder(self, job_ids: list[int]) -> None:
+        """Put the waiting jobs in the order of ``job_ids`` (ids not listed keep their place at the end)."""
+        with self._lock:
+            by_id = {job.id: job for job in self._waiting}
+            ordered = [by_id.pop(i) for i in job_ids if i in by_id]
+            self._waiting = ordered + [job for job in self._waiting if job.id in by_id]
+        self._changed()
+
+    def cancel_running(self) -> Job | None:
+        with self._lock:
+            job = self._running
+        if job is not None:
+            job.cancel.set()
+        return job
+
+    def clear(self) -> None:
+        """Drop all waiting jobs and cancel the running one."""
+        with self._lock:
+            for job in self._waiting:
+                job.state = CANCELLED
+            self._waiting.clear()
+            running = self._running
+        if running is not None:
+            running.cancel.set()
+        self._changed()
+
+    def waiting(self) -> list[Job]:
+        with self._lock:
+            return list(self._waiting)
+
+    def running(self) -> Job | None:
+        with self._lock:
+            return self._running
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._waiting) + (self._running is not None)
+
+    # -- worker side ----------------------------------------------------------------------
+
+    def take(self) -> Job | None:
+        """The next waiting job, now marked running (None when the queue is empty)."""
+        with self._lock:
+            if self._running is not None or not self._waiting:
+                return None
+            job = self._waiting.pop(0)
+            job.state = RUNNING
+            self._running = job
+        self._changed()
+        return job
+
+    def finish(self, job: Job, state: str) -> None:
+        with self._lock:
+            job.state = state
+            if self._running is job:
+                self._running = None
+        self._changed()

@@ -1,0 +1,541 @@
+"""The studio window: docked prompt, parameters, gallery and queue around the canvas.
+
+Data flow: prompt editor + parameter panel -> GenerationRequest -> job queue ->
+worker thread (engine) -> progress/preview signals -> canvas -> finished
+images -> gallery (saved by the worker before it takes the next job).
+
+Hooks for the inpainting work (issue 5):
+
+* ``window.canvas`` is the :class:`~studio.ui.canvas.CanvasView` (overlays, tools, undo stack).
+* ``window.params.mode_changed(Mode)`` tells when the user picks Inpaint.
+* ``window.mask_provider``: set it to a callable returning the current mask
+  (HxW uint8, 255 = repaint) or None; inpaint requests take their mask from it.
+* ``window.add_dock(widget, title, area)`` docks another panel (its layout is saved too).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from studio import __version__
+from studio.engine.errors import InvalidRequest, StudioError
+from studio.engine.request import GenerationRequest, Mode
+from studio.settings import Settings
+from studio.ui import aio
+from studio.ui.canvas_panel import CanvasPanel, format_eta
+from studio.ui.images import read_rgb, to_qimage
+from studio.ui.params_panel import ParamsPanel
+from studio.ui.prompt_editor import PromptEditor
+from studio.ui.queue_panel import QueuePanel
+from studio.ui.theme import icon
+from studio.ui.worker import EngineOptions, GeneratorThread, ProgressUpdate
+
+STATE_VERSION = 1
+STATE_COLOURS = {"loading": "#f2c14e", "ready": "#7ec27e", "error": "#ff6b6b", "none": "#ff6b6b"}
+
+
+def _b64(data: QByteArray) -> str:
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def _unb64(text: str) -> QByteArray:
+    try:
+        return QByteArray(base64.b64decode(text.encode("ascii")))
+    except ValueError:
+        return QByteArray()
+
+
+class MainWindow(QMainWindow):
+    model_state_changed = Signal(str, str)
+    images_shown = Signal(int)  # job id whose final images are on the canvas
+
+    def __init__(self, settings: Settings | None = None, model: str | None = None, settings_path: Path | None = None):
+        super().__init__()
+        self.settings = settings or Settings.load(settings_path)
+        self.settings_path = settings_path
+        self.setWindowTitle("Studio")
+        self.setWindowIcon(icon("app"))
+        self.setObjectName("studioWindow")
+        self.setDockNestingEnabled(True)
+        self.mask_provider: Callable[[], np.ndarray | None] | None = None
+        self.model_state = ("none", "")
+        self.model_info = None
+        self.gen: GeneratorThread | None = None
+        self.last_images: list = []  # GeneratedImage of the last finished job
+        self.preview_latencies: list[float] = []  # seconds from engine event to canvas painted
+        self.previews_shown = 0
+        self._preview_stamp: float | None = None
+        self._job_sizes: dict[int, tuple[int, int]] = {}
+        self._running_job: int | None = None
+        self._shown_job: int | None = None
+        self._generated_for: dict[int, object] = {}  # id(QImage) -> GeneratedImage of the last batch
+        self._closing = False
+
+        initial_model = model if model is not None else (self.settings.model or None)
+
+        # centre and docks
+        self.canvas_panel = CanvasPanel(self)
+        self.canvas = self.canvas_panel.canvas
+        self.setCentralWidget(self.canvas_panel)
+        self.prompt_editor = PromptEditor(parent=self)
+        self.params = ParamsPanel(self)
+        self.params.restore_settings(self.settings.params)
+        self.params.set_model_spec(initial_model)
+        self.canvas_panel.nearest_button.setChecked(self.settings.nearest_neighbour)
+        self.prompt_dock = self.add_dock(self.prompt_editor, "Prompt", Qt.LeftDockWidgetArea, "promptDock")
+        self.params_dock = self.add_dock(self.params, "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
+        self.gallery = self._make_gallery()
+        self.gallery_dock = self.add_dock(self.gallery, "Gallery", Qt.RightDockWidgetArea, "galleryDock")
+        self.queue_panel: QueuePanel | None = None
+        self.queue_dock = QDockWidget("Queue", self, objectName="queueDock")
+        self.addDockWidget(Qt.RightDockWidgetArea, self.queue_dock)
+        self.splitDockWidget(self.gallery_dock, self.queue_dock, Qt.Vertical)
+        self.resizeDocks([self.prompt_dock, self.params_dock], [220, 420], Qt.Vertical)
+        self.resizeDocks([self.prompt_dock, self.gallery_dock], [330, 300], Qt.Horizontal)
+        self.resizeDocks([self.gallery_dock, self.queue_dock], [520, 160], Qt.Vertical)
+
+        # status bar
+        self.model_label = QLabel("Starting…", objectName="modelStatus")
+        self.queue_label = QLabel("", objectName="queueStatus")
+        self.statusBar().addPermanentWidget(self.queue_label)
+        self.statusBar().addWidget(self.model_label, 1)
+
+        self._make_actions()
+        self._default_state = self.saveState(STATE_VERSION)
+        self._restore_layout()
+
+        self.canvas.image_dropped.connect(self.open_image)
+        self.canvas.frame_painted.connect(self._frame_painted)
+        self.canvas_panel.strip.chosen.connect(self._strip_chosen)
+        self.params.model_chosen.connect(self._model_chosen)
+
+    # -- construction helpers --------------------------------------------------------------
+
+    def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea, name: str | None = None) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name or f"{title.lower()}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        if hasattr(self, "view_menu"):
+            self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _make_gallery(self) -> QWidget:
+        from studio.ui.gallery.panel import GalleryPanel
+
+        gallery = GalleryPanel(parent=self)
+        gallery.reuse_parameters.connect(self.reuse_parameters)
+        gallery.send_to_canvas.connect(self.send_to_canvas)
+        return gallery
+
+    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, menu=None, name: str = "") -> QAction:
+        act = QAction(text, self)
+        if icon_name:
+            act.setIcon(icon(icon_name))
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                act.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        act.setObjectName(name or text)
+        self.addAction(act)  # shortcuts work in full screen and with docks floating
+        if menu is not None:
+            menu.addAction(act)
+        return act
+
+    def _make_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = self._action("&Open image…", self._ask_open_image, QKeySequence.Open, "open", file_menu, "open")
+        self.save_action = self._action("&Save image as…", self._ask_save_image, QKeySequence.Save, "save", file_menu, "save")
+        file_menu.addSeparator()
+        self.settings_action = self._action(
+            "Se&ttings…", self.open_settings, QKeySequence.Preferences, "settings", file_menu, "settings"
+        )
+        file_menu.addSeparator()
+        self._action("&Quit", self.close, QKeySequence.Quit, None, file_menu, "quit")
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self.canvas.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.undo_action.setIcon(icon("undo"))
+        self.redo_action = self.canvas.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setIcon(icon("redo"))
+        for act in (self.undo_action, self.redo_action):
+            self.addAction(act)
+            edit_menu.addAction(act)
+        edit_menu.addSeparator()
+        self.copy_action = self._action("&Copy image", self.copy_image, QKeySequence.Copy, "copy", edit_menu, "copy")
+        self._action("&Paste image as init image", self.paste_image, QKeySequence.Paste, None, edit_menu, "paste")
+        self._action("Use canvas image as &init image", self.use_canvas_as_init, "Ctrl+I", None, edit_menu, "useAsInit")
+
+        self.view_menu = bar.addMenu("&View")
+        self._action("&Fit to window", self.canvas.fit, "Ctrl+0", "fit", self.view_menu, "fit")
+        self._action("&Actual size", self.canvas.actual_size, "Ctrl+1", "actual-size", self.view_menu, "actualSize")
+        self._action("Zoom &in", lambda: self.canvas.zoom_by(1.25), QKeySequence.ZoomIn, "zoom-in", self.view_menu, "zoomIn")
+        self._action("Zoom &out", lambda: self.canvas.zoom_by(0.8), QKeySequence.ZoomOut, "zoom-out", self.view_menu, "zoomOut")
+        nearest = QAction("&Nearest-neighbour scaling", self, checkable=True)
+        nearest.toggled.connect(self.canvas_panel.nearest_button.setChecked)
+        self.canvas_panel.nearest_button.toggled.connect(nearest.setChecked)
+        self.view_menu.addAction(nearest)
+        self.view_menu.addSeparator()
+        self.fullscreen_action = self._action("&Full screen", self.toggle_full_screen, "F11", "fullscreen", self.view_menu, "fullscreen")
+        self.fullscreen_action.setCheckable(True)
+        self._action("&Reset layout", self.reset_layout, None, None, self.view_menu, "resetLayout")
+        self.view_menu.addSeparator()
+        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
+
+        gen_menu = bar.addMenu("&Generate")
+        self.generate_action = self._action(
+            "&Generate", self.generate, ["Ctrl+Return", "Ctrl+Enter"], "generate", gen_menu, "generate"
+        )
+        self.cancel_action = self._action("&Cancel", self.cancel, "Esc", "cancel", gen_menu, "cancel")
+        self._action("Clear the &queue", self.clear_queue, None, "remove", gen_menu, "clearQueue")
+
+        help_menu = bar.addMenu("&Help")
+        self._action("&About Studio", self._about, None, None, help_menu, "about")
+
+        tools = self.addToolBar("Main")
+        tools.setObjectName("mainToolBar")
+        for act in (self.generate_action, self.cancel_action, self.undo_action, self.redo_action, self.save_action, self.settings_action):
+            tools.addAction(act)
+
+    # -- layout persistence ----------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(_unb64(self.settings.window_geometry))
+        else:
+            screen = QGuiApplication.primaryScreen()
+            avail = screen.availableGeometry() if screen else None
+            w, h = (1400, 900) if avail is None else (min(1400, avail.width() - 40), min(900, avail.height() - 60))
+            self.resize(w, h)
+        if self.settings.window_state:
+            self.restoreState(_unb64(self.settings.window_state), STATE_VERSION)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, STATE_VERSION)
+        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock):
+            dock.show()
+
+    def save_settings(self) -> None:
+        """Write the layout and the panel values (at close; small and atomic)."""
+        s = self.settings
+        s.window_geometry = _b64(self.saveGeometry())
+        s.window_state = _b64(self.saveState(STATE_VERSION))
+        s.params = self.params.settings_values()
+        s.model = self.params.model_spec() or ""
+        s.nearest_neighbour = self.canvas_panel.nearest_button.isChecked()
+        try:
+            s.save(self.settings_path)
+        except OSError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+
+    # -- engine ---------------------------------------------------------------------------------
+
+    def start_engine(self) -> None:
+        """Start the generator thread and load the model in the background (after the window is shown)."""
+        if self.gen is not None:
+            return
+        s = self.settings
+        self.gen = GeneratorThread(EngineOptions(s.device, s.dtype, s.preview_every), self)
+        w = self.gen.worker
+        w.model_state.connect(self._on_model_state)
+        w.model_loaded.connect(self._on_model_loaded)
+        w.tokenizer_ready.connect(self.prompt_editor.set_tokenizer)
+        w.job_started.connect(self._on_job_started)
+        w.progress_ready.connect(self._on_progress)
+        w.job_finished.connect(self._on_job_finished)
+        w.job_saved.connect(self._on_job_saved)
+        w.job_failed.connect(self._on_job_failed)
+        w.job_cancelled.connect(self._on_job_cancelled)
+        w.save_failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
+        w.queue_changed.connect(self._on_queue_changed)
+        self.queue_panel = QueuePanel(self.gen.queue)
+        self.queue_panel.cancel_requested.connect(self.cancel)
+        self.queue_dock.setWidget(self.queue_panel)
+        self._on_model_state("loading", "Loading model…")
+        self.gen.start(self.params.model_spec())
+        self.params.refresh_models()
+
+    def _on_model_state(self, state: str, message: str) -> None:
+        self.model_state = (state, message)
+        if state == "none":
+            message = "No model installed. Choose a model folder or file in Parameters > Model."
+        colour = STATE_COLOURS.get(state, "#8a93a3")
+        self.model_label.setText(f'<span style="color:{colour}">●</span> {message}')
+        self.model_label.setToolTip(message)
+        self.model_state_changed.emit(state, message)
+
+    def _on_model_loaded(self, info) -> None:
+        self.model_info = info
+
+    def _model_chosen(self, spec: str | None) -> None:
+        if self.gen is not None:
+            self.prompt_editor.set_tokenizer(None)
+            self.gen.load_model(spec)
+
+    # -- generation -----------------------------------------------------------------------------
+
+    def build_request(self) -> GenerationRequest:
+        prompt, negative = self.prompt_editor.text()
+        values = self.params.values()
+        mode = values["mode"]
+        init = self.params.init_image() if mode is not Mode.TXT2IMG else None
+        mask = None
+        if mode is Mode.INPAINT and self.mask_provider is not None:
+            mask = self.mask_provider()
+        return GenerationRequest(prompt=prompt, negative_prompt=negative, init_image=init, mask=mask, **values)
+
+    def generate(self) -> object | None:
+        """Queue a job from the prompt and parameters (runs next, or after the running one)."""
+        if self.gen is None:
+            self.start_engine()
+        try:
+            request = self.build_request()
+        except InvalidRequest as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return None
+        job = self.gen.submit(request)
+        self._job_sizes[job.id] = self._target_size(request)
+        self.prompt_editor.remember()
+        if self._running_job is not None:
+            self.statusBar().showMessage(f"Queued: {job.summary()}", 4000)
+        return job
+
+    def _target_size(self, request: GenerationRequest) -> tuple[int, int]:
+        if request.width and request.height:
+            return request.width, request.height
+        if request.init_image is not None:
+            h, w = request.init_image.shape[:2]
+            return w - w % 8, h - h % 8
+        if self.model_info is not None:
+            return self.model_info.native_width, self.model_info.native_height
+        return 0, 0
+
+    def cancel(self) -> None:
+        if self.gen is not None and self.gen.cancel() is not None:
+            self.canvas_panel.progress_label.setText("Cancelling…")
+
+    def clear_queue(self) -> None:
+        if self.gen is not None:
+            self.gen.queue.clear()
+
+    def _on_queue_changed(self) -> None:
+        if self.queue_panel is not None:
+            self.queue_panel.refresh()
+        waiting = len(self.gen.queue.waiting()) if self.gen else 0
+        self.queue_label.setText(f"{waiting} queued" if waiting else "")
+
+    def _on_job_started(self, job_id: int) -> None:
+        self._running_job = job_id
+        self._preview_stamp = None
+        self.canvas_panel.show_progress(0, 1, 0, len(self.gen.queue.waiting()))
+        self.canvas_panel.progress.setFormat("starting…")
+
+    def _on_progress(self) -> None:
+        update: ProgressUpdate | None = self.gen.worker.take_progress() if self.gen else None
+        if update is None or update.job_id != self._running_job:
+            return
+        self.canvas_panel.show_progress(update.step, update.total, update.eta, len(self.gen.queue.waiting()))
+        if update.preview is not None:
+            w, h = self._job_sizes.get(update.job_id, (0, 0))
+            ph, pw = update.preview.shape[:2]
+            self.canvas.show_preview(to_qimage(update.preview), w or pw * 8, h or ph * 8)
+            self._preview_stamp = update.posted_at
+            self.previews_shown += 1
+
+    def _frame_painted(self) -> None:
+        if self._preview_stamp is not None:
+            self.preview_latencies.append(time.perf_counter() - self._preview_stamp)
+            self._preview_stamp = None
+
+    def _on_job_finished(self, job_id: int, images: list) -> None:
+        self._finish_job(job_id)
+        if not images:
+            return
+        self.last_images = images
+        self._shown_job = job_id
+        qimages = [to_qimage(g.image) for g in images]
+        self._generated_for = {id(q): g for q, g in zip(qimages, images)}
+        self.canvas_panel.strip.set_images(qimages)
+        self.canvas.set_image(qimages[0], None, "Generate")
+        self.params.set_last_seed(images[0].seed)
+        elapsed = images[-1].elapsed
+        took = format_eta(elapsed) if elapsed >= 1 else f"{elapsed:.2f} s"
+        self.canvas_panel.reset_progress(f"seed {images[0].seed}")
+        self.canvas_panel.progress.setValue(1)
+        self.canvas_panel.progress.setFormat(f"Done in {took}" + (f" · {len(images)} images" if len(images) > 1 else ""))
+        self.images_shown.emit(job_id)
+
+    def _on_job_saved(self, job_id: int, entries: list) -> None:
+        images = self.canvas_panel.strip.images
+        for i, entry in enumerate(entries):
+            if job_id == self._shown_job and i < len(images):
+                self.canvas_panel.strip.set_path(i, str(entry.path))
+                self.canvas.set_image_path(images[i][0], str(entry.path))
+            self.gallery.add_entry(entry)
+        more = f" (+{len(entries) - 1})" if len(entries) > 1 else ""
+        self.statusBar().showMessage(f"Saved to the gallery: {entries[0].path.name}{more}", 4000)
+
+    def _on_job_failed(self, job_id: int, message: str) -> None:
+        self._finish_job(job_id)
+        self.canvas.restore()
+        self.canvas_panel.reset_progress("Failed")
+        self.statusBar().showMessage(message, 15000)
+
+    def _on_job_cancelled(self, job_id: int) -> None:
+        self._finish_job(job_id)
+        self.canvas.restore()
+        self.canvas_panel.reset_progress("Cancelled")
+
+    def _finish_job(self, job_id: int) -> None:
+        self._job_sizes.pop(job_id, None)
+        if self._running_job == job_id:
+            self._running_job = None
+        self._preview_stamp = None
+
+    def _strip_chosen(self, index: int) -> None:
+        images = self.canvas_panel.strip.images
+        if 0 <= index < len(images):
+            image, path = images[index]
+            self.canvas.set_image(image, path, "Choose image")
+
+    # -- images in and out ------------------------------------------------------------------------
+
+    def open_image(self, path: str, mode: Mode | None = None) -> None:
+        """Load an image file (off the GUI thread) onto the canvas and use it as the init image."""
+        aio.spawn(self._open_image(path, mode), on_error=lambda e: self.statusBar().showMessage(str(e), 10000))
+
+    async def _open_image(self, path: str, mode: Mode | None) -> None:
+        try:
+            array = await aio.off_thread(read_rgb, path)
+        except StudioError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            return
+        self._use_as_init(array, to_qimage(array), path, mode)
+
+    def _use_as_init(self, array: np.ndarray, image: QImage, path: str | None, mode: Mode | None) -> None:
+        self.canvas.set_image(image, path, "Open image")
+        self.params.set_init_image(array, image)
+        if mode is not None:
+            self.params.set_mode(mode)
+        self.statusBar().showMessage(f"Init image: {Path(path).name if path else 'pasted'} ({array.shape[1]}x{array.shape[0]})", 5000)
+
+    def send_to_canvas(self, path: str, purpose: str = "init") -> None:
+        self.open_image(path, Mode.INPAINT if purpose == "inpaint" else Mode.IMG2IMG)
+
+    def reuse_parameters(self, params: dict) -> None:
+        if "prompt" in params or "negative_prompt" in params:
+            self.prompt_editor.set_text(params.get("prompt", ""), params.get("negative_prompt", ""))
+        self.params.set_values(params)
+        self.statusBar().showMessage("Parameters reused", 3000)
+
+    def use_canvas_as_init(self) -> None:
+        image = self.canvas.current_image()
+        if image is not None:
+            from studio.ui.images import from_qimage
+
+            self.params.set_init_image(from_qimage(image), image)
+
+    def copy_image(self) -> None:
+        image = self.canvas.current_image()
+        if image is not None:
+            QGuiApplication.clipboard().setImage(image)
+            self.statusBar().showMessage("Image copied", 2000)
+
+    def paste_image(self) -> None:
+        image = QGuiApplication.clipboard().image()
+        if not image.isNull():
+            from studio.ui.images import from_qimage
+
+            self._use_as_init(from_qimage(image), image, None, None)
+
+    def _ask_open_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", "Images (*.png *.jpg *.jpeg *.webp *.bmp)")
+        if path:
+            self.open_image(path)
+
+    def _ask_save_image(self) -> None:
+        if self.canvas.current_image() is None:
+            self.statusBar().showMessage("Nothing to save yet", 3000)
+            return
+        current = self.canvas.current_path()
+        suggestion = Path(current).name if current else "image.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Save image", suggestion, "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)")
+        if path:
+            self.save_image(path)
+
+    def save_image(self, path: str):
+        """Export the canvas image with its metadata (written off the GUI thread); returns the task."""
+        from studio.ui.exporting import export_image
+        from studio.ui.images import from_qimage
+
+        image = self.canvas.current_image()
+        pixels = from_qimage(image)
+        source = self.canvas.current_path()
+        generated = self._generated_for.get(id(image))
+
+        async def run():
+            written = await aio.off_thread(export_image, path, pixels, generated, source)
+            self.statusBar().showMessage(f"Saved {written}", 5000)
+            return written
+
+        return aio.spawn(run(), on_error=lambda e: self.statusBar().showMessage(f"Could not save: {e}", 10000))
+
+    # -- other actions ---------------------------------------------------------------------------
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+            self.fullscreen_action.setChecked(False)
+        else:
+            self.showFullScreen()
+            self.fullscreen_action.setChecked(True)
+
+    def open_settings(self) -> None:
+        from studio.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() != SettingsDialog.Accepted:
+            return
+        new = dialog.result_settings()
+        folder_changed = new.data_folder != self.settings.data_folder
+        self.settings = new
+        self.save_settings()
+        if self.gen is not None:
+            self.gen.apply_options(EngineOptions(new.device, new.dtype, new.preview_every))
+        if folder_changed:
+            self.statusBar().showMessage("The new data folder is used from the next launch.", 8000)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Studio", f"<b>Studio {__version__}</b><br>A desktop AI art studio built on diffusers.")
+
+    # -- closing -----------------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:
+        if not self._closing:
+            self._closing = True
+            self.save_settings()
+            if self.gen is not None:
+                self.gen.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,83 @@
+"""Undo for mask edits: one QUndoCommand per stroke or operation, holding only the changed tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from studio.engine.masks import Mask, MaskRecorder, bbox
+
+TILE = 64
+
+
+class MaskEditCommand(QUndoCommand):
+    """An edit already applied to ``layer.mask``, recorded tile by tile by a :class:`MaskRecorder`.
+
+    Pushing it does not re-apply the edit; undo/redo copy the saved tiles back
+    and repaint only their rectangle.
+    """
+
+    def __init__(self, layer, recorder: MaskRecorder, text: str = "Paint mask"):
+        super().__init__(text)
+        self.layer = layer
+        self.recorder = recorder
+        self._mask = layer.mask
+        self._first = True
+
+    @property
+    def nbytes(self) -> int:
+        return self.recorder.nbytes
+
+    def _live(self) -> bool:
+        # the layer got another mask (e.g. a new image size): this record no longer applies
+        return self.layer.mask is self._mask
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        if self._live():
+            self.layer.refresh(self.recorder.redo())
+
+    def undo(self) -> None:
+        if self._live():
+            self.layer.refresh(self.recorder.undo())
+
+
+class ReplaceMaskCommand(QUndoCommand):
+    """Swap the layer's whole mask (used when the canvas size changes, e.g. outpainting)."""
+
+    def __init__(self, layer, new: Mask, text: str = "Replace mask"):
+        super().__init__(text)
+        self.layer = layer
+        self.new = new
+        self.old = layer.mask
+
+    def redo(self) -> None:
+        self.layer.set_mask(self.new)
+
+    def undo(self) -> None:
+        self.layer.set_mask(self.old)
+
+
+def apply_edit(layer, stack: QUndoStack | None, text: str, compute: Callable[[np.ndarray], np.ndarray]) -> bool:
+    """Replace the mask by ``compute(mask.data)`` as one undoable step; only changed tiles are stored.
+
+    Returns False (and pushes nothing) when nothing changed.
+    """
+    data = layer.mask.data
+    new = compute(data.copy())
+    changed = bbox((new != data).view(np.uint8))
+    if changed is None:
+        return False
+    rec = MaskRecorder(data, TILE)
+    rec.before(changed)
+    x0, y0, x1, y1 = changed
+    data[y0:y1, x0:x1] = new[y0:y1, x0:x1]
+    rec.finish()
+    layer.refresh(changed)
+    if stack is not None:
+        stack.push(MaskEditCommand(layer, rec, text))
+    return True

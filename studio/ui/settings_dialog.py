@@ -1,0 +1,77 @@
+"""The settings dialog: device, dtype, preview every k steps, data folder."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+)
+
+from studio import paths
+from studio.settings import DEVICES, DTYPES, Settings
+from studio.ui.theme import icon
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self._settings = settings
+        self.device = QComboBox(objectName="device")
+        self.device.addItems(DEVICES)
+        self.device.setCurrentText(settings.device)
+        self.dtype = QComboBox(objectName="dtype")
+        self.dtype.addItems(DTYPES)
+        self.dtype.setCurrentText(settings.dtype)
+        self.preview_every = QSpinBox(objectName="previewEvery", minimum=0, maximum=50, value=settings.preview_every)
+        self.preview_every.setSpecialValueText("never")
+        self.preview_every.setSuffix(" steps")
+        self.data_folder = QLineEdit(settings.data_folder, objectName="dataFolder")
+        self.data_folder.setPlaceholderText(str(paths.data_dir()))
+        browse = QToolButton(icon=icon("open"), toolTip="Choose a folder")
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.data_folder, 1)
+        folder_row.addWidget(browse)
+
+        form = QFormLayout()
+        form.addRow("Device", self.device)
+        form.addRow("Precision", self.dtype)
+        form.addRow("Preview every", self.preview_every)
+        form.addRow("Data folder", folder_row)
+        note = QLabel("Device and precision reload the model. A new data folder (gallery, models) is used from the next launch.")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Data folder", self.data_folder.text() or str(paths.data_dir()))
+        if folder:
+            self.data_folder.setText(folder)
+
+    def result_settings(self) -> Settings:
+        """The settings as edited (a copy; the caller saves it)."""
+        return replace(
+            self._settings,
+            device=self.device.currentText(),
+            dtype=self.dtype.currentText(),
+            preview_every=self.preview_every.value(),
+            data_folder=self.data_folder.text().strip(),
+        ).validated()

@@ -1,0 +1,313 @@
+"""The generator thread: a worker QObject living in a QThread owns the engine.
+
+The GUI thread never touches torch. It puts requests in the :class:`JobQueue`
+and pokes the worker; the worker runs jobs one after the other, turns the
+engine's events into Qt signals carrying plain data (numpy arrays, dataclasses,
+strings) and saves every finished image to the gallery before it picks up the
+next job. QImages are made by the receivers, on the GUI thread.
+
+Previews do not queue up: the worker keeps only the newest progress in a
+mailbox and posts one ``progress_ready`` signal until the GUI has taken it, so
+a busy GUI sees fewer, fresher previews instead of a backlog.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from studio.engine.errors import GenerationCancelled, StudioError
+from studio.engine.events import Progress, Status
+from studio.engine.request import GenerationRequest
+from studio.ui.job_queue import CANCELLED, DONE, FAILED, Job, JobQueue
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    device: str = "auto"
+    dtype: str = "auto"
+    preview_every: int = 1
+
+
+@dataclass(frozen=True)
+class ProgressUpdate:
+    """The newest progress of the running job, as the GUI takes it from the mailbox."""
+
+    job_id: int
+    step: int  # steps done in the whole job (all images of the batch)
+    total: int  # steps in the whole job
+    image_index: int
+    batch_size: int
+    elapsed: float
+    eta: float
+    preview: np.ndarray | None  # newest preview not yet shown (HxWx3 uint8) or None
+    posted_at: float  # time.perf_counter() when the engine reported the preview/step
+
+
+class Worker(QObject):
+    model_state = Signal(str, str)  # state ("loading", "ready", "error", "none"), message
+    model_loaded = Signal(object)  # ModelInfo
+    tokenizer_ready = Signal(object)  # a callable text -> token count, or None
+    job_started = Signal(int)
+    progress_ready = Signal()  # take the update with take_progress()
+    job_finished = Signal(int, object)  # job id, list[GeneratedImage]
+    job_saved = Signal(int, object)  # job id, list of gallery entries
+    job_failed = Signal(int, str)
+    job_cancelled = Signal(int)
+    save_failed = Signal(str)
+    queue_changed = Signal()
+
+    def __init__(self, queue: JobQueue, options: EngineOptions):
+        super().__init__()
+        self.queue = queue
+        self.options = options
+        self.engine = None
+        self.model_spec: str | None = None
+        self._library = None
+        self._stopping = False
+        self._mail_lock = threading.Lock()
+        self._mail: ProgressUpdate | None = None
+        self._posted = False
+
+    # -- slots (run on the worker thread) ---------------------------------------------------
+
+    @Slot(object)
+    def start(self, model: str | None) -> None:
+        """Import the engine, create it and load ``model`` (None = starter model)."""
+        self.model_state.emit("loading", "Loading engine…")
+        try:
+            self._make_engine()
+        except Exception as exc:  # a broken install: say so instead of dying silently
+            self.model_state.emit("error", f"The engine could not start: {exc}")
+            return
+        self.load_model(model)
+
+    @Slot(object)
+    def load_model(self, model: str | None) -> None:
+        self.model_spec = model
+        if self.engine is None:
+            return
+        from studio.engine.errors import NoModelInstalled
+
+        try:
+            info = self.engine.load(model, on_event=self._on_status)
+        except NoModelInstalled as exc:
+            self.model_state.emit("none", str(exc))
+            return
+        except StudioError as exc:
+            self.model_state.emit("error", str(exc))
+            return
+        except Exception as exc:
+            self.model_state.emit("error", f"Could not load the model: {exc}")
+            return
+        self.model_loaded.emit(info)
+        self.model_state.emit("ready", f"{info.name} ready · {info.native_width}x{info.native_height}")
+        try:
+            tok = self.engine.tokenizer(model)
+        except Exception:
+            tok = None
+        self.tokenizer_ready.emit(_counting(tok) if tok is not None else None)
+
+    @Slot(object)
+    def apply_options(self, options: EngineOptions) -> None:
+        """New device/dtype recreate the engine (and reload the model); preview_every applies at once."""
+        old, self.options = self.options, options
+        if self.engine is None:
+            return
+        if (old.device, old.dtype) != (options.device, options.dtype):
+            self.engine = None
+            self.start(self.model_spec)
+        else:
+            self.engine.settings.preview_every = options.preview_every
+
+    @Slot()
+    def drain(self) -> None:
+        """Run waiting jobs until the queue is empty."""
+        while not self._stopping:
+            job = self.queue.take()
+            if job is None:
+                return
+            self._run(job)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _make_engine(self) -> None:
+        from studio.engine.generator import Engine, EngineSettings
+
+        self.engine = Engine(
+            EngineSettings(
+                device=self.options.device, dtype=self.options.dtype, preview_every=self.options.preview_every
+            )
+        )
+
+    def _on_status(self, event) -> None:
+        if isinstance(event, Status):
+            state = "loading" if event.state in ("loading", "downloading") else event.state
+            self.model_state.emit(state, event.message)
+
+    def _run(self, job: Job) -> None:
+        self.job_started.emit(job.id)
+        if self.engine is None:
+            try:
+                self._make_engine()
+            except Exception as exc:
+                self.queue.finish(job, FAILED)
+                self.job_failed.emit(job.id, f"The engine could not start: {exc}")
+                return
+
+        def on_event(event) -> None:
+            if isinstance(event, Progress):
+                self._post_progress(job.id, event)
+            elif isinstance(event, Status):
+                self._on_status(event)
+
+        try:
+            images = self.engine.generate(job.request, on_event=on_event, cancel=job.cancel)
+        except GenerationCancelled:
+            self.queue.finish(job, CANCELLED)
+            self.job_cancelled.emit(job.id)
+            return
+        except StudioError as exc:
+            self.queue.finish(job, FAILED)
+            self.job_failed.emit(job.id, str(exc))
+            return
+        except Exception as exc:
+            traceback.print_exc()
+            self.queue.finish(job, FAILED)
+            self.job_failed.emit(job.id, f"Generation failed: {exc}")
+            return
+        finally:
+            with self._mail_lock:
+                self._mail = None
+        if job.cancel.is_set():  # cancelled after the last step: keep the promise, show nothing
+            self.queue.finish(job, CANCELLED)
+            self.job_cancelled.emit(job.id)
+            return
+        self.job_finished.emit(job.id, images)
+        entries = self._save(images)
+        self.queue.finish(job, DONE)
+        if entries:
+            self.job_saved.emit(job.id, entries)
+
+    def _save(self, images) -> list:
+        try:
+            if self._library is None:
+                from studio.library import Library
+
+                self._library = Library.open()
+            return [self._library.add_generated(img) for img in images]
+        except Exception as exc:
+            traceback.print_exc()
+            self.save_failed.emit(f"Could not save to the gallery: {exc}")
+            return []
+
+    def _post_progress(self, job_id: int, p: Progress) -> None:
+        now = time.perf_counter()
+        with self._mail_lock:
+            old = self._mail
+            if p.preview is not None or old is None:
+                preview, posted_at = p.preview, now
+            else:  # a step without a preview keeps the newest one not yet shown
+                preview, posted_at = old.preview, old.posted_at
+            self._mail = ProgressUpdate(
+                job_id=job_id,
+                step=p.image_index * p.total + p.step,
+                total=p.total * p.batch_size,
+                image_index=p.image_index,
+                batch_size=p.batch_size,
+                elapsed=p.elapsed,
+                eta=p.eta,
+                preview=preview,
+                posted_at=posted_at,
+            )
+            if self._posted:
+                return  # the GUI has not taken the last one yet: it will see this newer one
+            self._posted = True
+        self.progress_ready.emit()
+
+    # -- called from the GUI thread ---------------------------------------------------------
+
+    def take_progress(self) -> ProgressUpdate | None:
+        with self._mail_lock:
+            update, self._mail, self._posted = self._mail, None, False
+        return update
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    def close_library(self) -> None:
+        lib, self._library = self._library, None
+        if lib is not None and hasattr(lib, "close"):
+            try:
+                lib.close()
+            except Exception:
+                pass
+
+
+def _counting(tokenizer):
+    def count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return count
+
+
+class GeneratorThread(QObject):
+    """What the window talks to: the queue, and a worker on its own QThread.
+
+    ``submit(request)`` queues a job and wakes the worker; ``cancel()`` stops
+    the running job within one step; ``shutdown()`` cancels everything and
+    waits for the thread (a running save finishes first).
+    """
+
+    _start = Signal(object)
+    _load = Signal(object)
+    _options = Signal(object)
+    _wake = Signal()
+
+    def __init__(self, options: EngineOptions, parent=None):
+        super().__init__(parent)
+        self.queue = JobQueue()
+        self.thread = QThread()
+        self.thread.setObjectName("generator")
+        self.worker = Worker(self.queue, options)
+        self.queue.on_change = self.worker.queue_changed.emit
+        self.worker.moveToThread(self.thread)
+        self._start.connect(self.worker.start)
+        self._load.connect(self.worker.load_model)
+        self._options.connect(self.worker.apply_options)
+        self._wake.connect(self.worker.drain)
+        self.thread.start()
+
+    def start(self, model: str | None) -> None:
+        self._start.emit(model)
+
+    def load_model(self, model: str | None) -> None:
+        self._load.emit(model)
+
+    def apply_options(self, options: EngineOptions) -> None:
+        self._options.emit(options)
+
+    def submit(self, request: GenerationRequest) -> Job:
+        job = self.queue.add(request)
+        self._wake.emit()
+        return job
+
+    def cancel(self) -> Job | None:
+        return self.queue.cancel_running()
+
+    def busy(self) -> bool:
+        return len(self.queue) > 0
+
+    def shutdown(self, timeout_ms: int = 15000) -> bool:
+        self.worker.stop()
+        self.queue.clear()
+        self.thread.quit()
+        done = self.thread.wait(timeout_ms)
+        if done:
+            self.worker.close_library()
+        return done
