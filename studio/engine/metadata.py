@@ -629,7 +629,7 @@ def _json_obj(text: Any) -> dict | None:
 
 
 def _open_untrusted(source: Any) -> Image.Image:
-    name = getattr(source, "name", source)
+    name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

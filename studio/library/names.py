@@ -65,6 +65,8 @@ def _truncate_bytes(text: str, limit: int) -> str:
 
 def _field_text(value: Any) -> str:
     text = _clean("" if value is None else value)
+    text = re.sub(r"^[\s.]+|[\s.]+$", "", text)  # "../../etc" -> "etc"
+    text = re.sub(r"(?:\s*\.\s+)+", " ", text)  # leftover ". ." runs between words
     return _truncate_bytes(text, MAX_FIELD_CHARS * 2)[:MAX_FIELD_CHARS].strip()
 
 
@@ -88,7 +90,8 @@ def template_fields(template: str) -> list[str]:
 
 
 def fields_for(entry: Any, index: int = 0) -> dict[str, str]:
-    created = float(getattr(entry, "created", 0.0) or time.time())
+    created = getattr(entry, "created", None)
+    created = time.time() if created is None else float(created)
     tm = time.localtime(created)
     cfg = getattr(entry, "cfg_scale", None)
     return {
