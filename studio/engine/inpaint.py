@@ -43,7 +43,7 @@ LATENT_CELL = 8
 COLOUR_BAND = 16  # px of kept pixels around the repainted area used to measure colour drift
 MAX_COLOUR_SHIFT = 48.0
 
-__all__ = ["InpaintPlan", "inpaint_image", "plan_inpaint"]
+__all__ = ["InpaintPlan", "inpaint_image", "plan_inpaint", "preview_box"]
 
 
 class InpaintPlan:
@@ -230,6 +230,18 @@ def inpaint_image(
         },
     }
     return out, extra
+
+
+def preview_box(request: GenerationRequest, preview_size: tuple[int, int], native_size: tuple[int, int] | None = None):
+    """Where a step preview of this inpaint belongs on the image: (x0, y0, x1, y1) in pixels.
+
+    Exact when ``native_size`` (the model's) is given. Without it the native size is
+    taken from the preview itself (latent size x 8), which is exact whenever the
+    crop was not clamped by the image's edges and close otherwise.
+    """
+    if native_size is None:
+        native_size = (preview_size[0] * LATENT_CELL, preview_size[1] * LATENT_CELL)
+    return InpaintPlan(request, native_size).preview_box()
 
 
 def latent_size(gen_size: tuple[int, int]) -> tuple[int, int]:

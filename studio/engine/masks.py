@@ -513,8 +513,9 @@ class MaskRecorder:
         self.mask = mask
         self.tile = tile
         self._before: dict[tuple[int, int], np.ndarray] = {}
-        self.after: dict[tuple[int, int], np.ndarray] = {}
-        self.before_tiles: dict[tuple[int, int], np.ndarray] = {}
+        # after finish(): tile -> (rect of the changed pixels, their content)
+        self.after: dict[tuple[int, int], tuple[Rect, np.ndarray]] = {}
+        self.before_tiles: dict[tuple[int, int], tuple[Rect, np.ndarray]] = {}
 
     def _tile_rect(self, ty: int, tx: int) -> Rect:
         t = self.tile
@@ -533,31 +534,34 @@ class MaskRecorder:
                     self._before[(ty, tx)] = self.mask[ry0:ry1, rx0:rx1].copy()
 
     def finish(self) -> bool:
-        """Drop unchanged tiles, save the new content; True when anything changed."""
+        """Keep only what changed (cropped to the changed pixels of each tile); True when anything did."""
         self.before_tiles, self.after = {}, {}
         for key, old in self._before.items():
             x0, y0, x1, y1 = self._tile_rect(*key)
             new = self.mask[y0:y1, x0:x1]
-            if not np.array_equal(old, new):
-                self.before_tiles[key] = old
-                self.after[key] = new.copy()
+            changed = bbox((old != new).view(np.uint8))
+            if changed is None:
+                continue
+            cx0, cy0, cx1, cy1 = changed
+            rect = (x0 + cx0, y0 + cy0, x0 + cx1, y0 + cy1)
+            self.before_tiles[key] = (rect, old[cy0:cy1, cx0:cx1].copy())
+            self.after[key] = (rect, new[cy0:cy1, cx0:cx1].copy())
         self._before = {}
         return bool(self.after)
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.after.values()) + sum(b.nbytes for b in self.before_tiles.values())
+        return sum(a.nbytes for _, a in self.after.values()) + sum(b.nbytes for _, b in self.before_tiles.values())
 
     def rect(self) -> Rect | None:
         out: Rect | None = None
-        for key in self.after:
-            out = rect_union(out, self._tile_rect(*key))
+        for rect, _ in self.after.values():
+            out = rect_union(out, rect)
         return out
 
-    def _apply(self, tiles: dict[tuple[int, int], np.ndarray]) -> Rect | None:
+    def _apply(self, tiles) -> Rect | None:
         out: Rect | None = None
-        for key, data in tiles.items():
-            x0, y0, x1, y1 = self._tile_rect(*key)
+        for (x0, y0, x1, y1), data in tiles.values():
             self.mask[y0:y1, x0:x1] = data
             out = rect_union(out, (x0, y0, x1, y1))
         return out

@@ -19,7 +19,7 @@ import math
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem, QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem
 
 from studio.engine import masks as M
 from studio.ui.canvas import CanvasTool
@@ -265,4 +265,4 @@ class MaskTool(CanvasTool):
         self._shape.setVisible(True)
 
 
-__all__ = ["MaskTool", "MaskToolSettings", "ToolMode", "QGraphicsRectItem"]
+__all__ = ["MaskTool", "MaskToolSettings", "ToolMode"]

@@ -49,11 +49,11 @@ class MaskEditCommand(QUndoCommand):
 class ReplaceMaskCommand(QUndoCommand):
     """Swap the layer's whole mask (used when the canvas size changes, e.g. outpainting)."""
 
-    def __init__(self, layer, new: Mask, text: str = "Replace mask"):
+    def __init__(self, layer, new: Mask, text: str = "Replace mask", old: Mask | None = None):
         super().__init__(text)
         self.layer = layer
         self.new = new
-        self.old = layer.mask
+        self.old = layer.mask if old is None else old
 
     def redo(self) -> None:
         self.layer.set_mask(self.new)
