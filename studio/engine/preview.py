@@ -8,6 +8,7 @@ by least squares on a few encoded colour images, cached beside the model data.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,12 @@ class X0Tap:
         self.latest = None
         self._scheduler = scheduler
         self._step = scheduler.step
-        scheduler.step = self._wrapped
+        # Keep step()'s signature visible: pipelines pass ``generator`` only to
+        # schedulers whose step() declares it, and ancestral samplers need it.
+        def step(*args, **kwargs):
+            return self._wrapped(*args, **kwargs)
+
+        scheduler.step = functools.wraps(self._step)(step)
 
     def _wrapped(self, *args, return_dict: bool = True, **kwargs):
         out = self._step(*args, return_dict=True, **kwargs)
@@ -114,7 +120,8 @@ class X0Tap:
 
 
 def fit_preview_map(vae, device, dtype, *, size: int = 64, samples: int = 12, seed: int = 0) -> PreviewMap:
-    """Least-squares latent->RGB map for an unknown VAE, from encoded colour images."""
+    """Least-squares latent->RGB map for an unknown VAE: latents of a few colour images
+    against what the VAE decodes from them (at latent resolution)."""
     import torch
     import torch.nn.functional as F
 
@@ -134,7 +141,8 @@ def fit_preview_map(vae, device, dtype, *, size: int = 64, samples: int = 12, se
     shift = float(getattr(vae.config, "shift_factor", 0.0) or 0.0)
     with torch.no_grad():
         latents = (vae.encode(batch).latent_dist.mean - shift) * scale
-        target = F.adaptive_avg_pool2d(batch, latents.shape[-2:])
+        decoded = vae.decode(latents / scale + shift).sample.clamp(-1, 1)
+        target = F.adaptive_avg_pool2d(decoded, latents.shape[-2:])
     lat = latents.permute(0, 2, 3, 1).reshape(-1, latents.shape[1]).float().cpu().numpy()
     rgb = target.permute(0, 2, 3, 1).reshape(-1, 3).float().cpu().numpy()
     design = np.concatenate([lat, np.ones((lat.shape[0], 1), np.float32)], axis=1)

@@ -13,6 +13,7 @@ def silence_libraries() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning, module=r"diffusers\..*")
     warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\..*")
     warnings.filterwarnings("ignore", message=r".*torchvision.*")
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"huggingface_hub\..*")
     import diffusers.utils.logging as dlog
     import transformers.utils.logging as tlog
 

@@ -1,0 +1,1 @@
+"""The ``studio`` command: the app with no arguments, headless subcommands otherwise."""

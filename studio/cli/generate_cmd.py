@@ -1,0 +1,167 @@
+"""``studio generate``: text-to-image, img2img and inpainting without a window."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+from studio.engine.request import GenerationRequest, InpaintArea, MaskedContent, Mode
+from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "generate",
+        help="generate images headless",
+        description="Generate images. Without --out they go to the gallery under STUDIO_HOME.",
+    )
+    p.add_argument("prompt", help="what to draw; (word:1.2) weights and BREAK work as in AUTOMATIC1111")
+    p.add_argument("--negative", default="", help="negative prompt")
+    p.add_argument("--model", default=None, help="diffusers folder, .safetensors file, model name or hub repo id")
+    p.add_argument("--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULER_NAMES)}")
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--cfg", type=float, default=7.0, help="classifier-free guidance scale")
+    p.add_argument("--seed", type=int, default=-1, help="-1 for random")
+    p.add_argument("--width", type=int, default=0, help="0: the model's native size (or the init image's)")
+    p.add_argument("--height", type=int, default=0)
+    p.add_argument("--batch", type=int, default=1, help="images, with seeds seed, seed+1, ...")
+    p.add_argument("--init", type=Path, help="init image for img2img or inpainting")
+    p.add_argument("--strength", type=float, default=None, help="how much to change the init image (0..1)")
+    p.add_argument("--mask", type=Path, help="inpainting mask, white = repaint (needs --init)")
+    p.add_argument("--inpaint-area", choices=[a.value for a in InpaintArea], default=InpaintArea.WHOLE.value)
+    p.add_argument("--padding", type=int, default=32, help="context pixels around the mask (only_masked)")
+    p.add_argument("--mask-blur", type=int, default=4, help="feather the mask edge by N pixels")
+    p.add_argument(
+        "--masked-content", choices=[m.value for m in MaskedContent], default=MaskedContent.ORIGINAL.value
+    )
+    p.add_argument("--out", type=Path, help="write PNGs into this folder instead of the gallery")
+    p.add_argument("--json", action="store_true", help="one JSON object per image on stdout")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
+    p.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16")
+    p.add_argument("--allow-pickle", action="store_true", help="allow .ckpt/.bin weights (loaded weights-only)")
+    p.set_defaults(func=run)
+
+
+def build_request(args: argparse.Namespace) -> GenerationRequest:
+    from studio.engine.errors import InvalidRequest
+    from studio.engine.imageio import load_mask, load_rgb
+
+    init = load_rgb(args.init) if args.init else None
+    mask = load_mask(args.mask) if args.mask else None
+    if mask is not None and init is None:
+        raise InvalidRequest("--mask needs --init: the image to inpaint.")
+    mode = Mode.INPAINT if mask is not None else Mode.IMG2IMG if init is not None else Mode.TXT2IMG
+    strength = args.strength if args.strength is not None else (1.0 if mode is Mode.INPAINT else 0.75)
+    return GenerationRequest(
+        prompt=args.prompt,
+        negative_prompt=args.negative,
+        model=args.model,
+        scheduler=args.scheduler,
+        steps=args.steps,
+        cfg_scale=args.cfg,
+        seed=args.seed,
+        width=args.width,
+        height=args.height,
+        batch_size=args.batch,
+        mode=mode,
+        init_image=init,
+        mask=mask,
+        strength=strength,
+        inpaint_area=args.inpaint_area,
+        inpaint_padding=args.padding,
+        mask_blur=args.mask_blur,
+        masked_content=args.masked_content,
+    )
+
+
+def _next_index(folder: Path) -> int:
+    numbers = [int(m.group(1)) for p in folder.glob("*.png") if (m := re.match(r"(\d{5})-", p.name))]
+    return max(numbers, default=-1) + 1
+
+
+def write_to_folder(images, folder: Path) -> list[dict]:
+    """Write each image as a PNG with metadata (atomically); mask PNGs beside inpaints."""
+    import io
+
+    from PIL import Image
+
+    from studio.engine import metadata
+    from studio.fsutil import atomic_write_bytes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    index = _next_index(folder)
+    rows = []
+    for img in images:
+        path = folder / f"{index:05d}-{img.seed}.png"
+        atomic_write_bytes(path, metadata.encode_png(img))
+        mask = img.extra.get("mask")
+        if mask is not None:
+            buf = io.BytesIO()
+            Image.fromarray(mask).save(buf, format="PNG")
+            atomic_write_bytes(path.with_name(path.stem + ".mask.png"), buf.getvalue())
+        rows.append({"path": str(path.resolve())})
+        index += 1
+    return rows
+
+
+def write_to_gallery(images) -> list[dict]:
+    from studio.library import Library
+
+    lib = Library.open()
+    try:
+        rows = []
+        for img in images:
+            entry = lib.add_generated(img, mask=img.extra.get("mask"))
+            rows.append({"id": entry.id, "path": str(entry.path)})
+        return rows
+    finally:
+        close = getattr(lib, "close", None)
+        if close:
+            close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from studio.cli.progress import TerminalProgress
+    from studio.engine.events import CancelFlag
+    from studio.engine.generator import Engine, EngineSettings
+
+    request = build_request(args)  # validate before paying for torch and the model
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        from studio.engine.errors import InvalidRequest
+
+        raise InvalidRequest(f"--out {args.out} is a file; give a folder.")
+    engine = Engine(EngineSettings(device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle))
+    progress = TerminalProgress()
+    cancel = CancelFlag()
+    try:
+        images = engine.generate(request, on_event=progress, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        progress.close()
+    rows = write_to_folder(images, args.out) if args.out is not None else write_to_gallery(images)
+    for img, row in zip(images, rows):
+        record = {
+            **row,
+            "seed": img.seed,
+            "steps": img.request.steps,
+            "width": img.width,
+            "height": img.height,
+            "model": img.model_name,
+            "model_hash": img.model_hash,
+            "scheduler": img.request.scheduler,
+            "cfg_scale": img.request.cfg_scale,
+            "mode": img.request.mode.value,
+            "prompt": img.request.prompt,
+        }
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(record["path"], flush=True)
+    if not args.json:
+        print(f"{len(images)} image(s), {images[-1].elapsed:.1f}s", file=sys.stderr)
+    return 0

@@ -1,0 +1,26 @@
+"""``studio models``: list the models the studio can use."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("models", help="list installed models")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from studio import paths
+    from studio.engine.models import list_models
+
+    choices = list_models()
+    for c in choices:
+        if args.json:
+            print(json.dumps({"name": c.name, "spec": c.spec, "kind": c.kind}))
+        else:
+            print(f"{c.name:24} {c.kind:12} {c.spec or paths.starter_model_dir()}")
+    if not choices and not args.json:
+        print(f"No models installed. Put diffusers folders or .safetensors files in {paths.models_dir()}.")
+    return 0
