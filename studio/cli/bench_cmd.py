@@ -1,0 +1,65 @@
+"""``studio bench``: the speed and memory figures of every part, measured in one run."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+SECTIONS = {
+    # name: (module, description)
+    "engine": ("studio.engine.bench", "preview overhead and cancel latency"),
+    "inpaint": ("studio.engine.inpaint_bench", "only-masked vs whole-picture inpainting"),
+    "library": ("studio.library.bench", "10,000-image library: search, reconcile"),
+    "ui": ("studio.ui.bench", "window start-up, GUI stalls, preview-to-screen latency"),
+    "gallery": ("studio.ui.gallery.bench", "gallery open, first paint, scroll"),
+    "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),
+    "starter": ("studio.starter.bench", "starter model: adherence on 200 held-out prompts, speed, size"),
+}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("bench", help="run the benchmarks and print figures")
+    p.add_argument("--only", default="", help=f"comma-separated sections: {', '.join(SECTIONS)}")
+    p.add_argument("--model", default=None, help="model for engine figures (default: starter model)")
+    p.add_argument("--quick", action="store_true", help="smaller runs (for tests)")
+    p.set_defaults(func=run)
+
+
+def _report(name: str, value: float | None, unit: str = "") -> None:
+    """Print one figure; ``value=None`` prints a note line."""
+    if value is None:
+        print(f"  {name}", flush=True)
+    else:
+        print(f"  {name:58} {value:10.4g} {unit}", flush=True)
+
+
+def run(args) -> int:
+    wanted = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
+    unknown = [s for s in wanted if s not in SECTIONS]
+    if unknown:
+        from studio.engine.errors import InvalidRequest
+
+        raise InvalidRequest(f"Unknown bench section(s): {', '.join(unknown)}. Choose from {', '.join(SECTIONS)}.")
+    failures = 0
+    for name in wanted:
+        module_name, description = SECTIONS[name]
+        print(f"[{name}] {description}", flush=True)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                print("  not available in this build", flush=True)
+                continue
+            raise
+        start = time.perf_counter()
+        try:
+            kwargs = {"quick": args.quick}
+            if name in ("engine", "inpaint", "starter") and args.model:
+                kwargs["model"] = args.model
+            module.run(_report, **kwargs)
+        except Exception as exc:  # one broken section must not hide the others' figures
+            failures += 1
+            print(f"  FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        print(f"  ({time.perf_counter() - start:.1f}s)", flush=True)
+    return 1 if failures else 0
