@@ -1,0 +1,56 @@
+"""CLI: python -m studio.starter train-vae|train-unet|export|evaluate|all"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import train_unet, train_vae
+from .export import DEFAULT_DEST
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m studio.starter", description="Train, export and evaluate the starter model.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    train_vae.add_args(sub.add_parser("train-vae", help="train the VAE (resumes from its checkpoint)"))
+    train_unet.add_args(sub.add_parser("train-unet", help="train text encoder + UNet (resumes; runs until stopped)"))
+    ex = sub.add_parser("export", help="write the current EMA weights as a diffusers folder")
+    ex.add_argument("--dest", type=Path, default=DEFAULT_DEST)
+    ex.add_argument("--no-ema", action="store_true")
+    ev = sub.add_parser("evaluate", help="adherence on the 200 held-out prompts, speed; updates the model card")
+    ev.add_argument("--folder", type=Path, default=DEFAULT_DEST)
+    ev.add_argument("--count", type=int, default=200)
+    ev.add_argument("--guidance", type=float, default=7.5)
+    ev.add_argument("--grid", type=Path, default=None, help="save a PNG of targets/samples")
+    al = sub.add_parser("all", help="train-vae, then train-unet for --unet-minutes, export, evaluate")
+    al.add_argument("--vae-minutes", type=float, default=40.0)
+    al.add_argument("--unet-minutes", type=float, default=240.0)
+    args = ap.parse_args(argv)
+
+    if args.cmd == "train-vae":
+        train_vae.train(args)
+    elif args.cmd == "train-unet":
+        train_unet.train(args)
+    elif args.cmd == "export":
+        from .export import export
+        export(args.dest, use_ema=not args.no_ema)
+    elif args.cmd == "evaluate":
+        from .evaluate import evaluate
+        print(json.dumps(evaluate(args.folder, count=args.count, guidance=args.guidance, grid_path=args.grid), indent=2))
+    elif args.cmd == "all":
+        p = argparse.ArgumentParser()
+        train_vae.add_args(p)
+        train_vae.train(p.parse_args(["--max-minutes", str(args.vae_minutes), "--target-psnr", "29", "--lr", "8e-4"]))
+        p = argparse.ArgumentParser()
+        train_unet.add_args(p)
+        train_unet.train(p.parse_args(["--max-minutes", str(args.unet_minutes)]))
+        from .evaluate import evaluate
+        from .export import export
+        dest = export(DEFAULT_DEST)
+        print(json.dumps(evaluate(dest), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Write the model card (README.md) of the exported starter model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .captions import EVAL_COUNT, EVAL_SEED, HELD_OUT_PERCENT
+from .palette import COLOURS, DIGITS, GEOMETRIC_SHAPES, LETTERS, POSITION_NAMES, SIZE_NAMES
+
+RETRAIN = """\
+# from the repository root; training state goes to /work/train_state (override: STUDIO_STARTER_STATE)
+nice -n 10 python -m studio.starter train-vae --max-minutes 40 --target-psnr 29 --lr 8e-4
+nice -n 10 python -m studio.starter train-unet          # runs until stopped; resumes from its checkpoint
+python -m studio.starter export                          # any time, also while train-unet runs
+python -m studio.starter evaluate                        # 200 held-out prompts -> studio_eval.json + this card
+# or all in one go:  nice -n 10 python -m studio.starter all"""
+
+
+def _fmt(v, pct=False):
+    if v is None:
+        return "n/a"
+    return f"{100 * v:.1f}%" if pct else str(v)
+
+
+def write_model_card(folder: Path) -> None:
+    folder = Path(folder)
+    info = json.loads((folder / "studio_train_info.json").read_text()) if (folder / "studio_train_info.json").exists() else {}
+    ev = json.loads((folder / "studio_eval.json").read_text()) if (folder / "studio_eval.json").exists() else None
+    p = info.get("params", {})
+    args = info.get("train_args", {})
+    colours = ", ".join(f"{k} {v}" for k, v in COLOURS.items())
+    if ev:
+        stale = " (measured on an earlier export: re-run evaluate)" if ev.get("stale") else ""
+        figures = f"""Measured on {ev['prompts']} held-out prompts{stale} (UNet step {ev.get('unet_step')}), {ev['steps']} steps,
+{ev['scheduler']}, guidance {ev['guidance_scale']}, fp32 on CPU with {ev.get('torch_threads')} threads:
+
+| metric | value |
+|---|---|
+| prompt adherence (background right and every object's colour at its position) | {_fmt(ev['adherence'], True)} |
+| one-object prompts | {_fmt(ev['adherence_one_object'], True)} |
+| two-object prompts | {_fmt(ev['adherence_two_objects'], True)} |
+| background colour(s) right | {_fmt(ev['background'], True)} |
+| object colour at its position (all objects) | {_fmt(ev['object_colour_at_position'], True)} |
+| held-out object colour at its position | {_fmt(ev['held_out_object_colour_at_position'], True)} |
+| shape (nearest-template classifier) | {_fmt(ev['shape'], True)} |
+| seconds per image (20 steps, CFG, batch 1) | {ev['seconds_per_image_20_steps_cfg']} |
+
+Test threshold: `tests/test_starter_model.py` asserts adherence on a small prompt set only
+once this card's measured adherence is at least 0.5 (then: measured minus a margin)."""
+    else:
+        figures = "Not evaluated yet: run `python -m studio.starter evaluate`."
+    text = f"""---
+license: apache-2.0
+library_name: diffusers
+pipeline_tag: text-to-image
+tags: [stable-diffusion, text-to-image, studio-starter, trained-from-scratch]
+---
+
+# Studio starter model
+
+A tiny text-to-image model trained from scratch, on a CPU, on procedurally
+rendered flat-colour pictures. It is Studio's default model: it loads offline
+with `StableDiffusionPipeline.from_pretrained(folder, local_files_only=True)`
+(or `AutoPipelineForText2Image`), runs in about a second on two CPU cores and
+shows that the whole app works without downloading anything. It is not a
+general image model: it only knows the world below.
+
+Licence: Apache-2.0 for the weights and the code that made them. The training
+data is rendered by the code (`studio/starter/render.py`); no external data.
+
+## What it draws
+One or two objects, each with a size ({", ".join(SIZE_NAMES)}), a colour and a shape, at a
+position ({", ".join(POSITION_NAMES)}), on a background of one colour or a
+two-colour gradient (horizontal: left to right, vertical: top to bottom).
+Example: "a large red star on the left and a small blue circle at the bottom right, yellow to green gradient background".
+
+- Colours (RGB): {colours}.
+- Shapes: {", ".join(GEOMETRIC_SHAPES)}, "the letter A".."Z" ({len(LETTERS)}), "the digit 0".."9" ({len(DIGITS)}).
+- Native size 128x128. Other sizes are not supported well.
+- Unmentioned attributes are random. Empty prompt: a random scene.
+
+## Current state
+- UNet training step: {info.get('unet_step', 'n/a')} ({info.get('samples_seen', 'n/a')} samples seen), EMA weights; exported {info.get('exported_at', 'n/a')}.
+- This model is still training (a background job keeps improving it); numbers below describe this export.
+
+{figures}
+
+## Architecture
+- VAE: `AutoencoderKL`, 4 levels (8x down), 128x128x3 -> 16x16x4, {p.get('vae', 0) / 1e6:.2f}M params;
+  reconstruction PSNR {info.get('vae_psnr_db', 'n/a')} dB on 48 held-out renders (VAE step {info.get('vae_step', 'n/a')});
+  `scaling_factor` {info.get('scaling_factor', 'n/a')} (1/std of the training latents).
+- Text encoder: `CLIPTextModel`, 128 hidden, 3 layers, 4 heads, 77 positions, {p.get('text_encoder', 0) / 1e6:.2f}M params, trained jointly with the UNet.
+- Tokenizer: CLIP BPE built from the caption vocabulary (every caption word is one token; any other text falls back to byte symbols).
+- UNet: `UNet2DConditionModel`, channels (64, 128, 128), cross-attention at 8x8 and 4x4, {p.get('unet', 0) / 1e6:.2f}M params.
+- Scheduler: SD 1.5 values (scaled_linear 0.00085..0.012, 1000 steps, epsilon prediction); swap with
+  `SchedulerClass.from_config(pipe.scheduler.config)` (Euler, DPM++, DDIM all work).
+- Weights stored fp16 (safetensors); load as fp32 on CPU. Folder size: {info.get('folder_bytes', 0) / 1e6:.1f} MB.
+- `studio_preview.json`: least-squares linear map from scaled latents (rows: 4 channels) to RGB in [-1,1]
+  plus bias, for live previews (fit RMSE {info.get('preview_fit_rmse', 'n/a')}).
+
+## Training
+- VAE: L1 + finite-difference edge loss + 1e-6 KL, AdamW, mostly 64x64 crops mixed with full images.
+- UNet + text encoder: AdamW lr {args.get('lr', 'n/a')}, batch {args.get('batch', 'n/a')}, warm-up {args.get('warmup', 'n/a')} steps,
+  min-SNR-{args.get('min_snr', 'n/a')} weighting, offset noise {args.get('offset_noise', 'n/a')}, {int(100 * args.get('p_empty', 0.1))}% empty captions,
+  EMA decay {args.get('ema_decay', 'n/a')}, seed {args.get('seed', 'n/a')}; data: a pool of {args.get('pool_size', 'n/a')} encoded scenes, {args.get('refresh', 'n/a')} fresh scenes per step.
+- Held-out split: {HELD_OUT_PERCENT}% of (colour, shape, position) triples never appear in training.
+  The evaluation prompts (seed {EVAL_SEED}, {EVAL_COUNT} prompts, 40% with two objects) each contain one of them.
+
+## Retrain from nothing
+```
+{RETRAIN}
+```
+"""
+    (folder / "README.md").write_text(text, encoding="utf-8")

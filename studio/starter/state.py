@@ -1,0 +1,75 @@
+"""Where training state lives (outside git) and atomic checkpoint I/O."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import torch
+
+STATE_DIR = Path(os.environ.get("STUDIO_STARTER_STATE", "/work/train_state"))
+
+
+def state_dir() -> Path:
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    return STATE_DIR
+
+
+def vae_ckpt() -> Path:
+    return state_dir() / "vae_ckpt.pt"
+
+
+def vae_final_dir() -> Path:
+    return state_dir() / "vae_final"
+
+
+def unet_ckpt() -> Path:
+    return state_dir() / "unet_ckpt.pt"
+
+
+def latents_pool() -> Path:
+    return state_dir() / "latent_pool.pt"
+
+
+def tokenizer_dir() -> Path:
+    return state_dir() / "tokenizer"
+
+
+def atomic_torch_save(obj, path: Path) -> None:
+    path = Path(path)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path = Path(path)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_ckpt(path: Path):
+    path = Path(path)
+    if not path.exists():
+        return None
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+class Logger:
+    """Append-only text log plus a JSON status file that export can read."""
+
+    def __init__(self, name: str):
+        self.log_path = state_dir() / f"{name}.log"
+        self.status_path = state_dir() / f"{name}_status.json"
+        self.t0 = time.time()
+
+    def log(self, msg: str) -> None:
+        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {msg}"
+        print(line, flush=True)
+        with open(self.log_path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+    def status(self, **kw) -> None:
+        atomic_write_text(self.status_path, json.dumps(kw, indent=2))

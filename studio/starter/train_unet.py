@@ -1,0 +1,248 @@
+"""Train the starter text encoder + UNet jointly from scratch on VAE latents.
+
+Data: a ring buffer ("pool") of encoded training scenes. It is filled once at
+the start (VAE encoding is the slow part on a CPU) and then refreshed with a
+few newly rendered and encoded scenes every step, so the data never goes stale.
+Captions are generated anew every time a scene is drawn (10% empty for
+classifier-free guidance).
+
+Objective: epsilon prediction on the SD 1.5 DDPM schedule, min-SNR-5 weighting,
+offset noise (helps flat backgrounds of any brightness), EMA of all weights.
+State is checkpointed atomically every few minutes and training resumes from it.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+import torch
+import torch.nn.functional as F
+
+from . import state
+from .captions import caption, sample_scene
+from .data import to_tensor
+from .model_configs import scheduler_config, text_encoder_config, unet_config
+from .palette import SceneSpec
+from .render import render
+from .tokenizer import MAX_LENGTH, load_tokenizer, write_tokenizer
+
+
+def ensure_tokenizer():
+    """The state dir's tokenizer is the source of truth (the text encoder's ids depend on it)."""
+    folder = state.tokenizer_dir()
+    if not (folder / "vocab.json").exists():
+        write_tokenizer(folder)
+    return load_tokenizer(folder)
+
+
+def load_vae():
+    from diffusers import AutoencoderKL
+
+    vae = AutoencoderKL.from_pretrained(state.vae_final_dir())
+    vae.eval().requires_grad_(False)
+    return vae
+
+
+def build_models(tok):
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    te_cfg = text_encoder_config(len(tok), tok.bos_token_id, tok.eos_token_id, tok.pad_token_id)
+    te = CLIPTextModel(CLIPTextConfig(**te_cfg))
+    unet = UNet2DConditionModel(**unet_config(te_cfg["hidden_size"]))
+    return te, unet
+
+
+def make_scheduler():
+    from diffusers import DDPMScheduler
+
+    cfg = {k: v for k, v in scheduler_config().items() if not k.startswith("_")}
+    return DDPMScheduler.from_config(cfg)
+
+
+@torch.no_grad()
+def encode_scenes(vae, scenes: list[SceneSpec], chunk: int = 32) -> torch.Tensor:
+    out = []
+    for i in range(0, len(scenes), chunk):
+        x = to_tensor([render(s) for s in scenes[i:i + chunk]])
+        out.append(vae.encode(x).latent_dist.mode())
+    return torch.cat(out)
+
+
+class Pool:
+    """Ring buffer of (scene spec, unscaled latent)."""
+
+    def __init__(self, latents: torch.Tensor, specs: list[dict], scaling_factor: float, pos: int = 0):
+        self.latents = latents  # N x 4 x 16 x 16, float16
+        self.specs = specs
+        self.scaling_factor = scaling_factor
+        self.pos = pos
+
+    @classmethod
+    def create(cls, vae, size: int, rng: random.Random, log) -> "Pool":
+        scenes, lat = [], []
+        t0 = time.time()
+        for start in range(0, size, 256):
+            batch = [sample_scene(rng) for _ in range(min(256, size - start))]
+            scenes += batch
+            lat.append(encode_scenes(vae, batch).half())
+            log.log(f"pool: encoded {len(scenes)}/{size} ({len(scenes) / (time.time() - t0):.1f} img/s)")
+        lat = torch.cat(lat)
+        sf = float(1.0 / lat.float().std())
+        log.log(f"pool ready: latent mean {lat.float().mean():.4f} std {lat.float().std():.4f} -> scaling_factor {sf:.5f}")
+        return cls(lat, [s.to_dict() for s in scenes], sf)
+
+    def state(self) -> dict:
+        return {"latents": self.latents, "specs": self.specs, "scaling_factor": self.scaling_factor, "pos": self.pos}
+
+    def refresh(self, vae, n: int, rng: random.Random) -> None:
+        if n <= 0:
+            return
+        scenes = [sample_scene(rng) for _ in range(n)]
+        lat = encode_scenes(vae, scenes).half()
+        for s, z in zip(scenes, lat):
+            self.latents[self.pos] = z
+            self.specs[self.pos] = s.to_dict()
+            self.pos = (self.pos + 1) % len(self.specs)
+
+    def batch(self, n: int, rng: random.Random) -> tuple[list[SceneSpec], torch.Tensor]:
+        idx = [rng.randrange(len(self.specs)) for _ in range(n)]
+        return [SceneSpec.from_dict(self.specs[i]) for i in idx], self.latents[idx].float()
+
+
+def tokenize(tok, texts: list[str]) -> torch.Tensor:
+    return tok(texts, padding="max_length", max_length=MAX_LENGTH, truncation=True, return_tensors="pt").input_ids
+
+
+class EMA:
+    def __init__(self, params: list[torch.Tensor], shadow: list[torch.Tensor] | None = None):
+        self.params = params
+        self.shadow = shadow if shadow is not None else [p.detach().clone() for p in params]
+
+    @torch.no_grad()
+    def update(self, step: int, max_decay: float) -> None:
+        d = min(max_decay, (1 + step) / (10 + step))
+        torch._foreach_mul_(self.shadow, d)
+        torch._foreach_add_(self.shadow, [p.detach() for p in self.params], alpha=1 - d)
+
+
+def ema_state_dicts(te, unet, ema: EMA) -> tuple[dict, dict]:
+    """State dicts of te and unet with EMA values substituted for the parameters."""
+    names = [("te", n) for n, _ in te.named_parameters()] + [("unet", n) for n, _ in unet.named_parameters()]
+    te_sd, unet_sd = dict(te.state_dict()), dict(unet.state_dict())
+    for (which, n), v in zip(names, ema.shadow):
+        (te_sd if which == "te" else unet_sd)[n] = v.clone()
+    return te_sd, unet_sd
+
+
+def save_checkpoint(path, te, unet, ema, opt, step, rng, pool, extra) -> None:
+    state.atomic_torch_save(pool.state(), state.latents_pool())
+    state.atomic_torch_save(
+        {
+            "te": te.state_dict(), "unet": unet.state_dict(), "ema": ema.shadow, "opt": opt.state_dict(),
+            "step": step, "rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
+            "scaling_factor": pool.scaling_factor, "te_config": te.config.to_dict(),
+            "unet_config": dict(unet.config), **extra,
+        },
+        path,
+    )
+
+
+def train(args) -> None:
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    log = state.Logger("unet")
+    tok = ensure_tokenizer()
+    vae = load_vae()
+    te, unet = build_models(tok)
+    params = list(te.parameters()) + list(unet.parameters())
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.999))
+    rng = random.Random(args.seed)
+    step, samples_seen = 0, 0
+    ck = state.load_ckpt(state.unet_ckpt())
+    pool_state = state.load_ckpt(state.latents_pool())
+    if ck is not None and pool_state is not None:
+        te.load_state_dict(ck["te"])
+        unet.load_state_dict(ck["unet"])
+        opt.load_state_dict(ck["opt"])
+        ema = EMA(params, ck["ema"])
+        step, samples_seen = ck["step"], ck.get("samples_seen", 0)
+        rng.setstate(ck["rng"])
+        torch.set_rng_state(ck["torch_rng"])
+        pool = Pool(pool_state["latents"], pool_state["specs"], pool_state["scaling_factor"], pool_state["pos"])
+        log.log(f"resumed at step {step} (pool {len(pool.specs)}, scaling_factor {pool.scaling_factor:.5f})")
+    else:
+        ema = EMA(params)
+        log.log(f"new run: text encoder {sum(p.numel() for p in te.parameters()) / 1e6:.2f}M, "
+                f"unet {sum(p.numel() for p in unet.parameters()) / 1e6:.2f}M params; args {vars(args)}")
+        pool = Pool.create(vae, args.pool_size, rng, log)
+    sched = make_scheduler()
+    acp = sched.alphas_cumprod
+    te.train()
+    unet.train()
+    t_ck, t_log, losses = time.time(), time.time(), []
+    t_run = time.time()
+    while step < args.max_steps and (time.time() - t_run) / 60 < args.max_minutes:
+        pool.refresh(vae, args.refresh, rng)
+        scenes, z0 = pool.batch(args.batch, rng)
+        texts = ["" if rng.random() < args.p_empty else caption(s, rng, drop=True) for s in scenes]
+        ids = tokenize(tok, texts)
+        z0 = z0 * pool.scaling_factor
+        noise = torch.randn_like(z0) + args.offset_noise * torch.randn(z0.shape[0], z0.shape[1], 1, 1)
+        t = torch.randint(0, sched.config.num_train_timesteps, (z0.shape[0],))
+        zt = sched.add_noise(z0, noise, t)
+        lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        h = te(ids)[0]
+        pred = unet(zt, t, h).sample
+        snr = acp[t] / (1 - acp[t])
+        w = torch.clamp(snr, max=args.min_snr) / snr
+        loss = (F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3)) * w).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        samples_seen += z0.shape[0]
+        ema.update(step, args.ema_decay)
+        losses.append(loss.item())
+        if step % args.log_every == 0:
+            dt = (time.time() - t_log) / args.log_every
+            avg = sum(losses) / len(losses)
+            log.log(f"step {step} loss {avg:.4f} lr {lr:.2e} {dt:.2f} s/step samples {samples_seen}")
+            log.status(step=step, loss=avg, s_per_step=dt, samples_seen=samples_seen, time=time.time())
+            losses, t_log = [], time.time()
+        if time.time() - t_ck > args.ckpt_minutes * 60:
+            save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
+                            {"samples_seen": samples_seen, "args": vars(args)})
+            t_ck = time.time()
+            log.log(f"checkpoint at step {step}")
+    save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
+                    {"samples_seen": samples_seen, "args": vars(args)})
+    log.log(f"stopped at step {step}; checkpoint written")
+
+
+def add_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--batch", type=int, default=24)
+    p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--min-snr", type=float, default=5.0)
+    p.add_argument("--offset-noise", type=float, default=0.1)
+    p.add_argument("--p-empty", type=float, default=0.1)
+    p.add_argument("--ema-decay", type=float, default=0.999)
+    p.add_argument("--pool-size", type=int, default=6144)
+    p.add_argument("--refresh", type=int, default=4, help="new scenes encoded into the pool per step")
+    p.add_argument("--max-steps", type=int, default=10**9)
+    p.add_argument("--max-minutes", type=float, default=float("inf"))
+    p.add_argument("--ckpt-minutes", type=float, default=5.0)
+    p.add_argument("--log-every", type=int, default=25)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=1)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    add_args(ap)
+    train(ap.parse_args())

@@ -1,0 +1,164 @@
+"""Train the starter VAE (AutoencoderKL, 8x down, 128 -> 16x16x4) from scratch.
+
+Loss: L1 + edge (finite-difference L1) + small KL. Mostly 64x64 crops (4x
+cheaper, the network is convolutional) mixed with full 128x128 images so the
+mid-block attention sees the real latent size. Checkpoints atomically every
+few minutes and resumes from the checkpoint when restarted. When the PSNR
+target or the time budget is reached it writes the diffusers folder
+``vae_final/`` under the training-state directory.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import time
+
+import torch
+import torch.nn.functional as F
+
+from . import state
+from .data import random_crops, scene_batch, to_uint8
+from .model_configs import vae_config
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """PSNR in dB of images in [-1,1] (computed on the [0,1] scale)."""
+    mse = F.mse_loss((a.clamp(-1, 1) + 1) / 2, (b + 1) / 2).item()
+    return 10 * math.log10(1.0 / max(mse, 1e-10))
+
+
+def edge_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    dx = lambda t: t[..., :, 1:] - t[..., :, :-1]
+    dy = lambda t: t[..., 1:, :] - t[..., :-1, :]
+    return (dx(y) - dx(x)).abs().mean() + (dy(y) - dy(x)).abs().mean()
+
+
+def build_vae():
+    from diffusers import AutoencoderKL
+
+    vae = AutoencoderKL(**vae_config())
+    # Start with a small posterior std (exp(0.5 * -6) ~ 0.05) so the decoder is not
+    # drowned in sampling noise early on; the KL term may raise it later.
+    with torch.no_grad():
+        vae.quant_conv.bias[vae.config.latent_channels:] -= 6.0
+    return vae
+
+
+_EVAL_CACHE: dict = {}
+
+
+def eval_batch(n: int = 48) -> torch.Tensor:
+    if n not in _EVAL_CACHE:
+        _EVAL_CACHE[n] = scene_batch(random.Random(12345), n, split="eval")[1]
+    return _EVAL_CACHE[n]
+
+
+@torch.no_grad()
+def evaluate_vae(vae, n: int = 48) -> tuple[float, torch.Tensor, torch.Tensor]:
+    vae.eval()
+    x = eval_batch(n)
+    y = torch.cat([vae.decode(vae.encode(x[i:i + 16]).latent_dist.mode()).sample for i in range(0, n, 16)])
+    vae.train()
+    return psnr(y, x), x, y
+
+
+def save_final(vae, psnr_db: float, step: int) -> None:
+    out = state.vae_final_dir()
+    tmp = out.with_name(out.name + ".tmp")
+    if tmp.exists():
+        import shutil
+        shutil.rmtree(tmp)
+    vae.save_pretrained(tmp, safe_serialization=True)
+    (tmp / "train_info.json").write_text(f'{{"psnr_db": {psnr_db:.3f}, "step": {step}}}\n')
+    if out.exists():
+        import shutil
+        shutil.rmtree(out)
+    tmp.rename(out)
+
+
+def train(args) -> None:
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    log = state.Logger("vae")
+    vae = build_vae()
+    opt = torch.optim.AdamW(vae.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
+    step, best = 0, 0.0
+    rng = random.Random(args.seed)
+    ck = state.load_ckpt(state.vae_ckpt())
+    if ck is not None:
+        vae.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, best = ck["step"], ck.get("best_psnr", 0.0)
+        rng.setstate(ck["rng"])
+        log.log(f"resumed at step {step} (best PSNR {best:.2f})")
+    else:
+        log.log(f"new VAE: {sum(p.numel() for p in vae.parameters())/1e6:.2f}M params, config {vae_config()}")
+    for g in opt.param_groups:
+        g["lr"] = args.lr
+    t_start, t_ck = time.time(), time.time()
+    vae.train()
+    last_psnr = 0.0
+    while True:
+        full = rng.random() < args.full_prob
+        _, x = scene_batch(rng, args.batch // 4 if full else args.batch)
+        if not full:
+            x = random_crops(x, args.crop, rng)
+        warm = min(1.0, (step + 1) / 100)
+        for g in opt.param_groups:
+            g["lr"] = args.lr * warm
+        post = vae.encode(x).latent_dist
+        y = vae.decode(post.sample()).sample
+        l1 = (y - x).abs().mean()
+        le = edge_loss(y, x)
+        kl = post.kl().mean()
+        loss = l1 + args.edge_weight * le + args.kl_weight * kl
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        opt.step()
+        step += 1
+        if step % 25 == 0:
+            log.log(f"step {step} loss {loss.item():.4f} l1 {l1.item():.4f} edge {le.item():.4f} kl {kl.item():.1f}")
+        done_time = (time.time() - t_start) / 60 >= args.max_minutes
+        if step % args.eval_every == 0 or done_time or step >= args.max_steps:
+            last_psnr, x_e, y_e = evaluate_vae(vae)
+            log.log(f"step {step} eval PSNR {last_psnr:.2f} dB")
+            log.status(step=step, psnr_db=last_psnr, best_psnr_db=max(best, last_psnr), time=time.time())
+            if last_psnr > best:
+                best = last_psnr
+                save_final(vae, last_psnr, step)
+                from .render import grid
+                grid(list(to_uint8(x_e[:16])) + list(to_uint8(y_e[:16])), 8).save(state.state_dir() / "vae_recon.png")
+        if time.time() - t_ck > args.ckpt_minutes * 60 or done_time or step >= args.max_steps or last_psnr >= args.target_psnr:
+            state.atomic_torch_save(
+                {"model": vae.state_dict(), "opt": opt.state_dict(), "step": step, "rng": rng.getstate(), "best_psnr": best},
+                state.vae_ckpt(),
+            )
+            t_ck = time.time()
+            log.log(f"checkpoint at step {step}")
+        if last_psnr >= args.target_psnr or done_time or step >= args.max_steps:
+            log.log(f"VAE done at step {step}: PSNR {last_psnr:.2f} dB (best {best:.2f}); final folder {state.vae_final_dir()}")
+            return
+
+
+def add_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--crop", type=int, default=64)
+    p.add_argument("--full-prob", type=float, default=0.25)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--edge-weight", type=float, default=1.0)
+    p.add_argument("--kl-weight", type=float, default=1e-6)
+    p.add_argument("--max-minutes", type=float, default=40.0)
+    p.add_argument("--max-steps", type=int, default=10**9)
+    p.add_argument("--target-psnr", type=float, default=30.0)
+    p.add_argument("--eval-every", type=int, default=200)
+    p.add_argument("--ckpt-minutes", type=float, default=4.0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=1)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    add_args(ap)
+    train(ap.parse_args())
