@@ -301,3 +301,23 @@ def test_composite_is_exact_outside():
     mid = alpha == 128
     if mid.any():
         assert np.abs(out[mid].astype(int) - (a[mid].astype(int) + b[mid]) / 2).max() <= 1
+
+
+def test_large_brush_dabs_match_the_exact_sweep():
+    exact, dabs = M.new_mask(400, 300), M.new_mask(400, 300)
+    p0, p1 = (100.3, 120.7), (260.9, 170.2)
+    # the exact sweep, computed directly
+    yy, xx = np.mgrid[0:300, 0:400].astype(np.float64) + 0.5
+    vx, vy = p1[0] - p0[0], p1[1] - p0[1]
+    t = np.clip(((xx - p0[0]) * vx + (yy - p0[1]) * vy) / (vx * vx + vy * vy), 0, 1)
+    d = np.hypot(xx - p0[0] - t * vx, yy - p0[1] - t * vy)
+    exact[:] = (M.brush_alpha(d, 40, 0.5) * 255 + 0.5).astype(np.uint8)
+    rect = M.stamp_segment(dabs, p0, p1, radius=40, hardness=0.5)
+    assert rect == M.segment_rect(p0, p1, 40, (400, 300))
+    assert np.abs(dabs.astype(int) - exact).max() <= 40  # half-pixel centre snapping on a soft ramp
+    assert np.abs(dabs.astype(int) - exact).mean() < 2
+    assert ((dabs == 255) == (exact == 255)).mean() > 0.99
+    outside = dabs.copy()
+    x0, y0, x1, y1 = rect
+    outside[y0:y1, x0:x1] = 0
+    assert not outside.any()

@@ -115,11 +115,12 @@ def run(report: Report | None = None, *, quick: bool = False) -> dict:
     report = report or (lambda name, value, unit: print(f"{name}: {value:.2f} {unit}"))
     events = 40 if quick else 200
     out = {}
-    for label, zoom in (("fit", None), ("100%", 1.0)):
-        res = stroke_latency(2048, events=events, brush=64, zoom=zoom)
-        out[label] = res
-        report(f"mask brush latency 2048x2048 @{label} (zoom {res['zoom']:.2f}) median", res["median_ms"], "ms/event")
-        report(f"mask brush latency 2048x2048 @{label} p95", res["p95_ms"], "ms/event")
+    for label, zoom, brush in (("fit", None, 64), ("100%", 1.0, 64), ("400%", 4.0, 64), ("fit", None, 400)):
+        res = stroke_latency(2048, events=events, brush=brush, zoom=zoom)
+        out[f"{label}/{brush}px"] = res
+        name = f"mask brush latency 2048x2048 @{label} (zoom {res['zoom']:.2f}), {brush} px brush"
+        report(f"{name} median", res["median_ms"], "ms/event")
+        report(f"{name} p95", res["p95_ms"], "ms/event")
     report("mask brush latency target", TARGET_MS, "ms/event")
     return out
 

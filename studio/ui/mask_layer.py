@@ -46,7 +46,8 @@ class MaskLayerItem(QGraphicsItem):
         self._image.fill(0)
         bpl = self._image.bytesPerLine()
         buf = np.frombuffer(self._image.bits(), dtype=np.uint8, count=self._image.sizeInBytes())
-        self._pixels = buf.reshape(h, bpl // 4, 4)[:, :w, :]
+        # one uint32 per pixel (premultiplied ARGB, native byte order), filled through a 256-entry table
+        self._pixels = buf.view(np.uint32).reshape(h, bpl // 4)[:, :w]
         self.refresh()
 
     def set_mask(self, mask: Mask) -> None:
@@ -75,7 +76,7 @@ class MaskLayerItem(QGraphicsItem):
         x1, y1 = min(self.mask.width, x1), min(self.mask.height, y1)
         if x0 >= x1 or y0 >= y1:
             return
-        self._pixels[y0:y1, x0:x1] = self._lut[self.mask.data[y0:y1, x0:x1]]
+        self._pixels[y0:y1, x0:x1] = np.take(self._lut, self.mask.data[y0:y1, x0:x1])
         self.update(QRectF(x0, y0, x1 - x0, y1 - y0))
 
     # -- look --------------------------------------------------------------------------
@@ -83,12 +84,8 @@ class MaskLayerItem(QGraphicsItem):
     @staticmethod
     def _make_lut(color: QColor) -> np.ndarray:
         a = np.arange(256, dtype=np.float64) / 255.0
-        lut = np.zeros((256, 4), dtype=np.uint8)  # B, G, R, A in memory (little-endian ARGB32)
-        lut[:, 0] = np.round(color.blue() * a)
-        lut[:, 1] = np.round(color.green() * a)
-        lut[:, 2] = np.round(color.red() * a)
-        lut[:, 3] = np.round(255 * a)
-        return lut
+        channels = [np.round(v * a).astype(np.uint32) for v in (255, color.red(), color.green(), color.blue())]
+        return (channels[0] << 24) | (channels[1] << 16) | (channels[2] << 8) | channels[3]  # 0xAARRGGBB
 
     def tint(self) -> QColor:
         return QColor(self._tint)

@@ -297,6 +297,10 @@ class MaskController(QObject):
             return {}
         return {"mode": Mode.INPAINT, "init_image": arr, "mask": self.layer.mask.data.copy(), **self.panel.inpaint_settings()}
 
+    def mask_for_request(self) -> np.ndarray | None:
+        """The painted mask (HxW uint8, 255 = repaint) or None: fits ``StudioWindow.mask_provider``."""
+        return self.layer.mask.data.copy() if self.has_mask() else None
+
     def apply_to_request(self, request: GenerationRequest) -> GenerationRequest:
         fields = self.request_overrides()
         return request.replace(width=0, height=0, **fields) if fields else request

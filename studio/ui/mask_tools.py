@@ -128,6 +128,7 @@ class MaskTool(CanvasTool):
         self._shape.setVisible(False)
         self.settings.changed.connect(self._update_outline)
         self._hover = QPointF()
+        self._hovered = False  # the outline shows once the mouse has been over the canvas
 
     # -- activation ------------------------------------------------------------------------
 
@@ -155,7 +156,9 @@ class MaskTool(CanvasTool):
     def _update_outline(self) -> None:
         r = self.radius
         self._outline.setRect(QRectF(self._hover.x() - r, self._hover.y() - r, 2 * r, 2 * r))
-        self._outline.setVisible(self.settings.mode in (ToolMode.BRUSH, ToolMode.ERASER) and self.canvas is not None)
+        self._outline.setVisible(
+            self._hovered and self.settings.mode in (ToolMode.BRUSH, ToolMode.ERASER) and self.canvas is not None
+        )
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -180,6 +183,7 @@ class MaskTool(CanvasTool):
 
     def move(self, pos: QPointF, event) -> bool:
         self._hover = QPointF(pos)
+        self._hovered = True
         self._update_outline()
         if self._recorder is None:
             return False
