@@ -323,3 +323,11 @@ def test_thumbnails_cached_and_invalidated(lib):
     future = cache.submit(entry.path)
     assert future.result(timeout=30).size == (200, 200)
     assert cache.prune([entry.path]) == 1 and second.exists() and not first.exists()
+
+
+def test_ids_are_never_reused(lib):
+    a = lib.add_generated(gen("first"))
+    lib.delete([a.id])
+    lib.empty_trash()
+    b = lib.add_generated(gen("second"))
+    assert b.id > a.id and lib.get(a.id) is None

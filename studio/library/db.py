@@ -16,7 +16,7 @@ MIGRATIONS: list[str] = [
     # 1: images + full-text index over prompt and negative prompt
     """
     CREATE TABLE images (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: an id always means one image
         path TEXT NOT NULL UNIQUE,          -- relative to the library root, '/'-separated
         created REAL NOT NULL,              -- seconds since the epoch
         file_size INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,63 @@
+"""Paints one grid cell: the thumbnail (or a placeholder while it loads), favourite star, selection."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from studio.ui.gallery.model import EntryRole, StateRole, ThumbRole
+
+MARGIN = 4
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    def __init__(self, parent=None, size: int = 160):
+        super().__init__(parent)
+        self.size = size
+        self._star_font = QFont()
+        self._star_font.setPixelSize(16)
+        self._placeholder = QColor(58, 60, 66)
+        self._placeholder_edge = QColor(76, 78, 86)
+        self._select = QColor(70, 140, 255)
+
+    def set_size(self, size: int) -> None:
+        self.size = size
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return QSize(self.size + 2 * MARGIN, self.size + 2 * MARGIN)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        rect: QRect = option.rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
+        selected = bool(option.state & QStyle.State_Selected)
+        pix = index.data(ThumbRole)
+        painter.save()
+        if pix is None or pix.isNull():
+            painter.setPen(QPen(self._placeholder_edge, 1))
+            painter.setBrush(self._placeholder)
+            painter.drawRoundedRect(rect, 6, 6)
+            if index.data(StateRole) == "broken":
+                painter.setPen(QColor(230, 120, 100))
+                painter.drawText(rect, Qt.AlignCenter, "⚠\nunreadable")
+        else:
+            w, h = pix.width(), pix.height()
+            scale = min(rect.width() / max(w, 1), rect.height() / max(h, 1))
+            tw, th = max(1, int(w * scale)), max(1, int(h * scale))
+            target = QRect(rect.x() + (rect.width() - tw) // 2, rect.y() + (rect.height() - th) // 2, tw, th)
+            if scale < 1.0:
+                painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
+            painter.drawPixmap(target, pix)
+        entry = index.data(EntryRole)
+        if entry is not None and entry.favourite:
+            painter.setFont(self._star_font)
+            star = QRect(rect.right() - 22, rect.top() + 2, 20, 20)
+            painter.setPen(QColor(0, 0, 0, 160))
+            painter.drawText(star.translated(1, 1), Qt.AlignCenter, "★")
+            painter.setPen(QColor(255, 205, 60))
+            painter.drawText(star, Qt.AlignCenter, "★")
+        if selected:
+            painter.setPen(QPen(self._select, 3))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
+            painter.fillRect(rect, QColor(70, 140, 255, 40))
+        painter.restore()

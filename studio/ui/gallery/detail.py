@@ -1,0 +1,140 @@
+"""The detail panel: a large preview of the current image, all its parameters, and the actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.library import GalleryEntry
+
+
+class _PreviewSignals(QObject):
+    done = Signal(int, QImage, str)  # id, image, parameters text
+
+
+class _LoadPreview(QRunnable):
+    """Reads the image and its metadata off the GUI thread."""
+
+    def __init__(self, entry: GalleryEntry, max_px: int, signals: _PreviewSignals):
+        super().__init__()
+        self.entry, self.max_px, self.signals = entry, max_px, signals
+
+    def run(self) -> None:
+        from studio.engine.errors import ImageLoadError
+        from studio.engine.metadata import format_readable, read_metadata
+
+        image = QImage(str(self.entry.path))
+        if not image.isNull() and max(image.width(), image.height()) > self.max_px:
+            image = image.scaled(QSize(self.max_px, self.max_px), Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        try:
+            text = format_readable(read_metadata(self.entry.path))
+        except ImageLoadError as exc:
+            text = str(exc)
+        self.signals.done.emit(self.entry.id, image, text)
+
+
+class DetailPanel(QWidget):
+    """Shows one entry; its buttons are the panel's actions (wired by GalleryPanel)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("galleryDetail")
+        self.entry: GalleryEntry | None = None
+        self._image: QImage | None = None
+        self._signals = _PreviewSignals(self)
+        self._signals.done.connect(self._loaded)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+
+        self.preview = QLabel("No image selected", alignment=Qt.AlignCenter)
+        self.preview.setObjectName("galleryPreview")
+        self.preview.setMinimumSize(120, 120)
+        self.preview.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
+        self.params_text = QPlainTextEdit(readOnly=True)
+        self.params_text.setObjectName("galleryParams")
+        self.params_text.setMaximumHeight(150)
+        self.params_text.setLineWrapMode(QPlainTextEdit.WidgetWidth)
+
+        self.buttons: dict[str, QToolButton] = {}
+        grid = QGridLayout()
+        grid.setSpacing(4)
+        specs = [
+            ("reuse", "Reuse parameters", "Fill the prompt and parameters with this image's, including the seed"),
+            ("init", "To canvas", "Send to the canvas as the init image (img2img)"),
+            ("inpaint", "Inpaint", "Send to the canvas for inpainting"),
+            ("favourite", "☆ Favourite", "Mark as favourite (F)"),
+            ("copy_image", "Copy image", "Copy the image to the clipboard"),
+            ("copy_params", "Copy parameters", "Copy the parameters as AUTOMATIC1111 text"),
+            ("reveal", "Show file", "Reveal in the file manager"),
+            ("export", "Export…", "Export the selected images"),
+            ("delete", "Delete", "Move the selected images to the trash (undo with Ctrl+Z)"),
+        ]
+        for i, (key, text, tip) in enumerate(specs):
+            button = QToolButton(text=text, toolTip=tip, objectName=f"gallery_{key}")
+            button.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            self.buttons[key] = button
+            grid.addWidget(button, i // 3, i % 3)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.params_text)
+        layout.addLayout(grid)
+        self.show_entry(None)
+
+    def show_entry(self, entry: GalleryEntry | None) -> None:
+        self.entry = entry
+        enabled = entry is not None
+        for button in self.buttons.values():
+            button.setEnabled(enabled)
+        if entry is None:
+            self._image = None
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText("No image selected")
+            self.params_text.setPlainText("")
+            return
+        self.set_favourite(entry.favourite)
+        self.preview.setText("Loading…")
+        self.params_text.setPlainText(entry.prompt)
+        self._pool.start(_LoadPreview(entry, 1024, self._signals))
+
+    def set_favourite(self, on: bool) -> None:
+        self.buttons["favourite"].setText("★ Favourite" if on else "☆ Favourite")
+
+    def _loaded(self, image_id: int, image: QImage, text: str) -> None:
+        if self.entry is None or self.entry.id != image_id:
+            return
+        self._image = image
+        self.params_text.setPlainText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._image is None or self._image.isNull():
+            if self.entry is not None and self._image is not None:
+                self.preview.setText("This file cannot be read.")
+            return
+        size = self.preview.size()
+        pix = QPixmap.fromImage(self._image).scaled(size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        self.preview.setPixmap(pix)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def path(self) -> Path | None:
+        return self.entry.path if self.entry else None
+
+    def wait(self, msecs: int = 5000) -> bool:
+        return self._pool.waitForDone(msecs)

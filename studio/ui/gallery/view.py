@@ -1,0 +1,164 @@
+"""The virtualized grid: a QListView in a wrapping left-to-right flow with uniform cells.
+
+Qt paints only the cells in the viewport, so only their thumbnails are asked
+for; after each scroll the loader is told which ids are still visible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QListView
+
+from studio.ui.gallery.delegate import MARGIN, ThumbnailDelegate
+from studio.ui.gallery.model import IdRole
+
+MIN_THUMB, MAX_THUMB, DEFAULT_THUMB = 64, 256, 144
+
+
+class GalleryView(QListView):
+    files_dropped = Signal(list)  # local paths dropped in from other apps
+    delete_pressed = Signal()
+    undo_pressed = Signal()
+    favourite_pressed = Signal()
+    activated_entry = Signal()  # Enter / double-click
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("galleryGrid")
+        self.setViewMode(QListView.ListMode)
+        self.setFlow(QListView.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.Adjust)
+        self.setMovement(QListView.Static)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.SinglePass)
+        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDrop)
+        self.setDefaultDropAction(Qt.CopyAction)
+        self.setMouseTracking(False)
+        self.thumb_delegate = ThumbnailDelegate(self, DEFAULT_THUMB)
+        self.setItemDelegate(self.thumb_delegate)
+        self._retain_timer = QTimer(self, singleShot=True, interval=50)
+        self._retain_timer.timeout.connect(self._retain_visible)
+        self.verticalScrollBar().valueChanged.connect(lambda _v: self._retain_timer.start())
+        self.set_thumb_size(DEFAULT_THUMB)
+
+    def set_thumb_size(self, px: int) -> None:
+        px = max(MIN_THUMB, min(MAX_THUMB, int(px)))
+        self.thumb_delegate.set_size(px)
+        cell = px + 2 * MARGIN
+        self.setGridSize(QSize(cell, cell))
+        self.verticalScrollBar().setSingleStep(max(8, cell // 4))
+        self.scheduleDelayedItemsLayout()
+        self.viewport().update()
+
+    def thumb_size(self) -> int:
+        return self.thumb_delegate.size
+
+    def visible_rows(self) -> range:
+        """Rows whose cells intersect the viewport (what a paint asks thumbnails for)."""
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return range(0)
+        vp = self.viewport().rect()
+        first = self.indexAt(QPoint(MARGIN + 1, MARGIN + 1))
+        start = first.row() if first.isValid() else 0
+        # step back to the start of that line (the top-left point may fall in a gap)
+        while start > 0 and self.visualRect(model.index(start - 1, 0)).intersects(vp):
+            start -= 1
+        end = start
+        count = model.rowCount()
+        while end < count:
+            rect = self.visualRect(model.index(end, 0))
+            if rect.top() >= vp.bottom():
+                break
+            end += 1
+        return range(start, end)
+
+    def visible_ids(self) -> set[int]:
+        model = self.model()
+        return {model.index(r, 0).data(IdRole) for r in self.visible_rows()}
+
+    def _retain_visible(self) -> None:
+        model = self.model()
+        loader = getattr(model, "loader", None)
+        if loader is not None:
+            loader.retain(self.visible_ids())
+
+    # -- keyboard, drag and drop --------------------------------------------------------
+
+    def _own_key(self, event) -> str | None:
+        if event.matches(QKeySequence.Undo):
+            return "undo"
+        mods = event.modifiers() & ~Qt.KeypadModifier
+        if event.key() in (Qt.Key_Delete, Qt.Key_Backspace) and not mods:
+            return "delete"
+        if event.key() == Qt.Key_F and not mods:
+            return "favourite"
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and not mods:
+            return "activate"
+        return None
+
+    def event(self, event) -> bool:
+        # Keys the grid handles itself win over window-wide shortcuts (e.g. the canvas's Ctrl+Z).
+        if event.type() == QEvent.ShortcutOverride and self._own_key(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:
+        key = self._own_key(event)
+        if key == "undo":
+            self.undo_pressed.emit()
+        elif key == "delete":
+            self.delete_pressed.emit()
+        elif key == "favourite":
+            self.favourite_pressed.emit()
+        elif key == "activate":
+            self.activated_entry.emit()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        super().mouseDoubleClickEvent(event)
+        if self.indexAt(event.position().toPoint()).isValid():
+            self.activated_entry.emit()
+
+    def _external_paths(self, event) -> list[str]:
+        if event.source() is self or not event.mimeData().hasUrls():
+            return []
+        return [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._external_paths(event):
+            event.setDropAction(Qt.CopyAction)
+            event.accept()
+        elif event.source() is self:
+            event.ignore()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if self._external_paths(event):
+            event.setDropAction(Qt.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = self._external_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.setDropAction(Qt.CopyAction)
+        event.accept()
+        self.files_dropped.emit([str(Path(p)) for p in paths])
