@@ -63,10 +63,11 @@ class MaskPanel(QWidget):
     visibility_changed = Signal(bool)
     outpaint_requested = Signal(int, int, int, int)  # left, top, right, bottom
 
-    def __init__(self, settings: MaskToolSettings, parent=None):
+    def __init__(self, settings: MaskToolSettings, parent=None, *, own_strength: bool = True):
         super().__init__(parent)
         self.setObjectName("maskPanel")
         self.settings = settings
+        self.own_strength = own_strength  # False when another panel (the parameters) owns strength
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
 
@@ -164,7 +165,10 @@ class MaskPanel(QWidget):
         self.strength_spin.setRange(0.0, 1.0)
         self.strength_spin.setSingleStep(0.05)
         self.strength_spin.setValue(0.75)
-        f2.addRow("Strength", self.strength_spin)
+        if own_strength:
+            f2.addRow("Strength", self.strength_spin)
+        else:
+            self.strength_spin.hide()
         root.addWidget(inpaint_box)
 
         # -- outpainting
@@ -200,13 +204,16 @@ class MaskPanel(QWidget):
         self.tool_buttons[self.settings.mode].setChecked(True)
 
     def inpaint_settings(self) -> dict:
-        return {
+        """GenerationRequest keyword arguments for the inpaint options (strength when this panel owns it)."""
+        out = {
             "inpaint_area": InpaintArea(self.area_combo.currentData()),
             "inpaint_padding": self.padding_spin.value(),
             "mask_blur": self.blur_spin.value(),
             "masked_content": MaskedContent(self.content_combo.currentData()),
-            "strength": round(self.strength_spin.value(), 4),
         }
+        if self.own_strength:
+            out["strength"] = round(self.strength_spin.value(), 4)
+        return out
 
     def set_inpaint_settings(self, params: dict) -> None:
         """Restore the inpaint settings of a gallery image (to repeat an inpaint)."""
@@ -227,7 +234,7 @@ class MaskController(QObject):
 
     mask_changed = Signal()
 
-    def __init__(self, canvas, parent=None):
+    def __init__(self, canvas, parent=None, *, own_strength: bool = True):
         super().__init__(parent or canvas)
         self.canvas = canvas
         size = canvas.image_size()
@@ -237,7 +244,7 @@ class MaskController(QObject):
         canvas.add_overlay(self.layer, z=10)
         self.settings = MaskToolSettings()
         self.tool = MaskTool(self.layer, self.settings, canvas.undo_stack)
-        self.panel = MaskPanel(self.settings)
+        self.panel = MaskPanel(self.settings, own_strength=own_strength)
         canvas.image_changed.connect(self._image_changed)
         p = self.panel
         p.paint_toggled.connect(self.set_painting)
@@ -297,6 +304,20 @@ class MaskController(QObject):
             return {}
         return {"mode": Mode.INPAINT, "init_image": arr, "mask": self.layer.mask.data.copy(), **self.panel.inpaint_settings()}
 
+    def load_mask(self, mask: np.ndarray, text: str = "Load mask") -> bool:
+        """Put a saved mask (e.g. the one beside a gallery image, to repeat an inpaint) on the canvas."""
+        arr = np.asarray(mask)
+        if arr.ndim == 3:
+            arr = arr[..., :3].max(axis=2)
+        arr = np.ascontiguousarray(arr, dtype=np.uint8)
+        size = self.canvas.image_size()
+        if arr.shape != (size.height(), size.width()):
+            raise ValueError(f"The mask is {arr.shape[1]}x{arr.shape[0]} but the image is {size.width()}x{size.height()}.")
+        if arr.shape != self.layer.mask.data.shape:
+            self.canvas.undo_stack.push(ReplaceMaskCommand(self.layer, M.Mask(arr.shape[1], arr.shape[0], arr.copy()), text))
+            return True
+        return self._edit(text, lambda _d: arr.copy())
+
     def mask_for_request(self) -> np.ndarray | None:
         """The painted mask (HxW uint8, 255 = repaint) or None: fits ``StudioWindow.mask_provider``."""
         return self.layer.mask.data.copy() if self.has_mask() else None
@@ -346,3 +367,47 @@ def mask_qimage(mask: M.Mask) -> QImage:
     """The mask as a greyscale QImage (white = repaint), e.g. to save or show it."""
     data = np.ascontiguousarray(mask.data)
     return QImage(data.data, mask.width, mask.height, data.strides[0], QImage.Format_Grayscale8).copy()
+
+
+def attach_to_window(window) -> MaskController:
+    """Add mask painting to a :class:`studio.ui.main_window.MainWindow` through its public hooks.
+
+    Docks the panel, turns painting on when the parameters switch to Inpaint, and
+    sets ``window.mask_provider``. The provider also makes the canvas image (the
+    one the mask was painted on) the init image when they differ, so the mask and
+    the image always match. The inpaint options (area, padding, blur, masked
+    content) reach the request through ``window.masking.apply_to_request`` (see
+    the module docstring for the main-window lines).
+    """
+    ctl = MaskController(window.canvas, own_strength=False)
+    window.masking = ctl
+    window.mask_dock = window.add_dock(ctl.panel, "Mask", Qt.RightDockWidgetArea, "maskDock")
+
+    synced: dict = {}
+
+    def sync_init() -> None:
+        # The window reads the init image before asking for the mask: keep the image the
+        # mask is painted on (the canvas image) as the init image while inpainting.
+        image = window.canvas.current_image()
+        if image is None or not ctl.has_mask() or Mode(window.params.current_mode()) is not Mode.INPAINT:
+            return
+        if synced.get("image") is image and window.params.init_image() is synced.get("array"):
+            return
+        from studio.ui.images import from_qimage
+
+        array = from_qimage(image)
+        window.params.set_init_image(array, image, switch_mode=False)
+        synced.update(image=image, array=window.params.init_image())
+
+    def provider() -> np.ndarray | None:
+        sync_init()
+        return ctl.mask_for_request()
+
+    def mode_changed(mode) -> None:
+        ctl.set_painting(Mode(mode) is Mode.INPAINT)
+        sync_init()
+
+    window.mask_provider = provider
+    window.params.mode_changed.connect(mode_changed)
+    window.canvas.undo_stack.indexChanged.connect(lambda _i: sync_init())
+    return ctl
