@@ -197,7 +197,7 @@ def family_config_dir(family: str) -> Path | None:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+    return text[0][:300].rstrip(". ") if text else type(exc).__name__
 
 
 def _pickled_components(folder: Path) -> list[str]:
@@ -271,7 +271,7 @@ def load(source: ModelSource, placement, *, allow_pickle: bool = False, on_statu
                     "Convert it to .safetensors, or allow pickle models in Settings (loaded weights-only)."
                 )
             pipe = AutoPipelineForText2Image.from_pretrained(
-                folder, local_files_only=True, use_safetensors=not risky, **common
+                folder, local_files_only=True, use_safetensors=None if risky else True, **common
             )
         elif source.kind == "single_file":
             path = Path(source.location)
