@@ -137,3 +137,21 @@ def test_cli_inpaint_to_gallery_saves_mask_beside(tiny_sd_dir, tmp_path, studio_
         assert (np.asarray(Image.open(entry.mask_path)) == mask).all()
     finally:
         lib.close()
+
+
+def test_previews_of_an_only_masked_inpaint_land_on_the_crop_box(engine, tiny_sd_dir):
+    from studio.engine.inpaint import preview_box
+
+    img = _picture(150, 200)
+    mask = np.zeros((150, 200), np.uint8)
+    mask[60:80, 90:115] = 255
+    req = GenerationRequest(
+        prompt="a red star", model=str(tiny_sd_dir), mode="inpaint", init_image=img, mask=mask,
+        steps=3, strength=1.0, seed=2, inpaint_area="only_masked", inpaint_padding=16, mask_blur=4,
+    )
+    events = []
+    (res,) = engine.generate(req, on_event=events.append)
+    frame = next(e.preview for e in events if isinstance(e, Progress) and e.preview is not None)
+    box = preview_box(req, (frame.shape[1], frame.shape[0]))
+    assert box == res.extra["crop_box"]
+    assert preview_box(req, (frame.shape[1], frame.shape[0]), (64, 64)) == box
