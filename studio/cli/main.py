@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         from studio.ui.app import run_app
 
-        return run_app(argv, model=args.model)
+        return run_app(["studio", *argv], model=args.model)
     from studio.engine.errors import GenerationCancelled, StudioError
     from studio.fsutil import StorageError
 
