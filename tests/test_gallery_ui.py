@@ -251,3 +251,25 @@ def test_detail_panel_shows_parameters(qtbot, panel):
     text = panel.detail.params_text.toPlainText()
     assert str(entry.seed) in text and entry.prompt in text
     assert panel.detail.preview.pixmap() is not None and not panel.detail.preview.pixmap().isNull()
+
+
+def test_refcount_guard_keeps_long_painting_sessions_alive(tmp_path):
+    """PySide6 6.12 on Python 3.11 leaks a reference to None on every void Qt call (see _refcount_guard)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtWidgets import QApplication, QLabel\n"
+        "app = QApplication([])\n"
+        "import studio.ui.gallery\n"
+        "label = QLabel()\n"
+        "for _ in range(50_000):\n"
+        "    label.setText('x')\n"
+        "print('alive')\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "alive" in proc.stdout

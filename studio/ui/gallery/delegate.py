@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from studio.ui.gallery.model import EntryRole, StateRole, ThumbRole
+from studio.ui.gallery.model import GalleryModel
 
 MARGIN = 4
 
@@ -30,13 +30,17 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         rect: QRect = option.rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
         selected = bool(option.state & QStyle.State_Selected)
-        pix = index.data(ThumbRole)
+        model = index.model()
+        row = index.row()
+        if not isinstance(model, GalleryModel) or row >= model.rowCount():
+            return
+        pix = model.thumbnail(row)
         painter.save()
         if pix is None or pix.isNull():
             painter.setPen(QPen(self._placeholder_edge, 1))
             painter.setBrush(self._placeholder)
             painter.drawRoundedRect(rect, 6, 6)
-            if index.data(StateRole) == "broken":
+            if model.state(row) == "broken":
                 painter.setPen(QColor(230, 120, 100))
                 painter.drawText(rect, Qt.AlignCenter, "⚠\nunreadable")
         else:
@@ -47,7 +51,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             if scale < 1.0:
                 painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
             painter.drawPixmap(target, pix)
-        entry = index.data(EntryRole)
+        entry = model.entry(row)
         if entry is not None and entry.favourite:
             painter.setFont(self._star_font)
             star = QRect(rect.right() - 22, rect.top() + 2, 20, 20)

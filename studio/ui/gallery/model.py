@@ -96,6 +96,32 @@ class GalleryModel(QAbstractListModel):
             entry = self._entries.get(image_id)
         return entry
 
+    def thumbnail(self, row: int) -> QPixmap | None:
+        """The cell's thumbnail, or None while it loads (asking the loader for it).
+
+        The delegate calls this directly rather than through ``index.data()``:
+        it runs for every painted cell, and a plain call skips the QVariant
+        round trip (whose None handling leaks references in some PySide6 builds).
+        """
+        image_id = self.ids[row]
+        pix = self._pixmaps.get(image_id)
+        if pix is not None:
+            self._pixmaps.move_to_end(image_id)
+            return pix
+        if image_id not in self._failed:
+            entry = self.entry(row)
+            if entry is not None:
+                self.loader.request(image_id, entry.path)
+        return None
+
+    def state(self, row: int) -> str:
+        """``ready``, ``loading`` or ``broken``."""
+        image_id = self.ids[row]
+        if image_id in self._pixmaps:
+            return "ready"
+        entry = self.entry(row)
+        return "broken" if image_id in self._failed or (entry is not None and entry.broken) else "loading"
+
     def row_of(self, image_id: int) -> int:
         return self._row_of.get(image_id, -1)
 
@@ -125,20 +151,9 @@ class GalleryModel(QAbstractListModel):
         if role == IdRole:
             return image_id
         if role == ThumbRole:
-            pix = self._pixmaps.get(image_id)
-            if pix is not None:
-                self._pixmaps.move_to_end(image_id)
-                return pix
-            if image_id not in self._failed:
-                entry = self.entry(row)
-                if entry is not None:
-                    self.loader.request(image_id, entry.path)
-            return None
+            return self.thumbnail(row)
         if role == StateRole:
-            if image_id in self._pixmaps:
-                return "ready"
-            entry = self.entry(row)
-            return "broken" if image_id in self._failed or (entry is not None and entry.broken) else "loading"
+            return self.state(row)
         entry = self.entry(row)
         if entry is None:
             return None
@@ -152,10 +167,11 @@ class GalleryModel(QAbstractListModel):
             return f"{prompt}{seed}\n{entry.width}×{entry.height}  {entry.model or ''}"
         return None
 
+    _ITEM_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
+
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemIsDropEnabled
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
+        # called for every painted cell: keep it cheap
+        return self._ITEM_FLAGS if index.isValid() else Qt.ItemIsDropEnabled
 
     def mimeTypes(self) -> list[str]:
         return ["text/uri-list"]
@@ -191,14 +207,14 @@ class GalleryModel(QAbstractListModel):
         row = self._row_of.get(image_id, -1)
         if row >= 0:
             idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [ThumbRole])
+            self.dataChanged.emit(idx, idx)
 
     def _thumbnail_failed(self, image_id: int) -> None:
         self._failed.add(image_id)
         row = self._row_of.get(image_id, -1)
         if row >= 0:
             idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [ThumbRole])
+            self.dataChanged.emit(idx, idx)
 
     def loaded_count(self) -> int:
         return len(self._pixmaps)

@@ -67,7 +67,7 @@ class ThumbnailLoader(QObject):
                         break
                 return
             self._queued.add(image_id)
-            self._stack.append((image_id, Path(path)))
+            self._stack.append((image_id, path if isinstance(path, Path) else Path(path)))
             start = self._running < self.pool.maxThreadCount()
             if start:
                 self._running += 1
