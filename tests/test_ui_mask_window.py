@@ -34,7 +34,7 @@ def test_window_hooks_paint_and_build_an_inpaint_request(qtbot):
     window.show()
     qtbot.waitExposed(window)
     ctl = attach_to_window(window)
-    assert window.mask_dock.widget() is ctl.panel
+    assert window.mask_dock.widget().widget() is ctl.panel  # in a scroll area
     img = np.zeros((96, 128, 3), np.uint8)
     img[..., 1] = 200
     window.canvas.set_image(to_qimage(img))

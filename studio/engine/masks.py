@@ -457,7 +457,13 @@ def extend_canvas(
     if left or top or right or bottom:
         soft = np.asarray(Image.fromarray(padded).filter(ImageFilter.GaussianBlur(max(4, min(nw, nh) // 16))))
         rng = np.random.default_rng(seed)
-        noisy = np.clip(soft.astype(np.int16) + rng.normal(0, 12, soft.shape).astype(np.int16), 0, 255).astype(np.uint8)
+        # noise fades in with the distance from the original, so the seam zone is a clean
+        # continuation of the edge colours
+        dx = np.maximum(np.maximum(left - np.arange(nw), np.arange(nw) - (left + w - 1)), 0)
+        dy = np.maximum(np.maximum(top - np.arange(nh), np.arange(nh) - (top + h - 1)), 0)
+        ramp = np.clip(np.maximum(dx[None, :], dy[:, None]) / 16.0, 0.0, 1.0)[:, :, None]
+        noise = rng.normal(0, 12, soft.shape) * ramp
+        noisy = np.clip(soft.astype(np.float64) + noise, 0, 255).astype(np.uint8)
         new_area = np.ones((nh, nw), dtype=bool)
         new_area[top : top + h, left : left + w] = False
         padded[new_area] = noisy[new_area]

@@ -379,9 +379,21 @@ def attach_to_window(window) -> MaskController:
     content) reach the request through ``window.masking.apply_to_request`` (see
     the module docstring for the main-window lines).
     """
+    from PySide6.QtWidgets import QFrame, QScrollArea
+
     ctl = MaskController(window.canvas, own_strength=False)
     window.masking = ctl
-    window.mask_dock = window.add_dock(ctl.panel, "Mask", Qt.RightDockWidgetArea, "maskDock")
+    scroll = QScrollArea()
+    scroll.setObjectName("maskScroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.NoFrame)
+    scroll.setWidget(ctl.panel)
+    dock = window.add_dock(scroll, "Mask", Qt.RightDockWidgetArea, "maskDock")
+    window.mask_dock = dock
+    gallery_dock = getattr(window, "gallery_dock", None)
+    if gallery_dock is not None:
+        window.tabifyDockWidget(gallery_dock, dock)  # full height, one click away from the gallery
+        gallery_dock.raise_()
 
     synced: dict = {}
 
@@ -404,7 +416,11 @@ def attach_to_window(window) -> MaskController:
         return ctl.mask_for_request()
 
     def mode_changed(mode) -> None:
-        ctl.set_painting(Mode(mode) is Mode.INPAINT)
+        inpaint = Mode(mode) is Mode.INPAINT
+        ctl.set_painting(inpaint)
+        if inpaint:
+            dock.show()
+            dock.raise_()
         sync_init()
 
     window.mask_provider = provider
