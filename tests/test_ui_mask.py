@@ -158,6 +158,25 @@ def test_bracket_keys_resize_the_brush(setup, qtbot):
     ctl.settings.size = 1
     QApplication.sendEvent(canvas, QKeyEvent(QEvent.KeyPress, Qt.Key_BracketLeft, Qt.NoModifier, "["))
     assert ctl.settings.size == 1
+    QApplication.sendEvent(canvas, QKeyEvent(QEvent.KeyPress, Qt.Key_E, Qt.NoModifier, "e"))
+    assert ctl.settings.mode is ToolMode.ERASER and ctl.panel.tool_buttons[ToolMode.ERASER].isChecked()
+    QApplication.sendEvent(canvas, QKeyEvent(QEvent.KeyPress, Qt.Key_B, Qt.NoModifier, "b"))
+    assert ctl.settings.mode is ToolMode.BRUSH
+
+
+def test_brush_outline_follows_the_mouse_and_hides_on_leave(setup):
+    canvas, ctl = setup
+    canvas.set_zoom(2.0)
+    canvas.centerOn(200, 150)
+    ctl.settings.size = 30
+    _send(canvas, QEvent.MouseMove, (200.0, 150.0), Qt.NoButton, buttons=Qt.NoButton)
+    outline = ctl.tool._outline
+    assert outline.isVisible()
+    r = outline.rect()
+    assert r.center().x() == pytest.approx(200, abs=1) and r.width() == pytest.approx(30)
+    assert not ctl.mask.data.any(), "hovering must not paint"
+    QApplication.sendEvent(canvas.viewport(), QEvent(QEvent.Leave))
+    assert not outline.isVisible()
 
 
 def test_rectangle_and_lasso(setup):

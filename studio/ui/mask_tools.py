@@ -85,18 +85,29 @@ class MaskToolSettings(QObject):
 
 
 class _KeyFilter(QObject):
-    def __init__(self, settings: MaskToolSettings):
+    """On the canvas: ``[`` ``]`` brush size, B brush, E eraser; on its viewport: hide the outline on leave."""
+
+    MODE_KEYS = {Qt.Key_B: ToolMode.BRUSH, Qt.Key_E: ToolMode.ERASER}
+
+    def __init__(self, tool: MaskTool):
         super().__init__()
-        self.settings = settings
+        self.tool = tool
 
     def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.KeyPress:
+        kind = event.type()
+        if kind == QEvent.KeyPress and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
+            settings = self.tool.settings
             if event.key() == Qt.Key_BracketLeft:
-                self.settings.smaller()
+                settings.smaller()
                 return True
             if event.key() == Qt.Key_BracketRight:
-                self.settings.bigger()
+                settings.bigger()
                 return True
+            if event.key() in self.MODE_KEYS:
+                settings.mode = self.MODE_KEYS[event.key()]
+                return True
+        elif kind == QEvent.Leave:
+            self.tool.hide_outline()
         return False
 
 
@@ -115,7 +126,7 @@ class MaskTool(CanvasTool):
         self._last: tuple[float, float] | None = None
         self._start: QPointF | None = None
         self._points: list[tuple[float, float]] = []
-        self._keys = _KeyFilter(self.settings)
+        self._keys = _KeyFilter(self)
         self._outline = QGraphicsEllipseItem()
         pen = QPen(QColor(255, 255, 255, 220), 0)  # cosmetic: one screen pixel at any zoom
         self._outline.setPen(pen)
@@ -139,10 +150,12 @@ class MaskTool(CanvasTool):
         canvas.add_overlay(self._outline, z=1000)
         canvas.add_overlay(self._shape, z=1001)
         canvas.installEventFilter(self._keys)
+        canvas.viewport().installEventFilter(self._keys)
 
     def deactivate(self, canvas) -> None:
         self._finish_stroke()
         canvas.removeEventFilter(self._keys)
+        canvas.viewport().removeEventFilter(self._keys)
         canvas.remove_overlay(self._outline)
         canvas.remove_overlay(self._shape)
         self.canvas = None
@@ -152,6 +165,10 @@ class MaskTool(CanvasTool):
     @property
     def radius(self) -> float:
         return self.settings.size / 2.0
+
+    def hide_outline(self) -> None:
+        self._hovered = False
+        self._outline.setVisible(False)
 
     def _update_outline(self) -> None:
         r = self.radius
