@@ -273,7 +273,13 @@ class Library:
         return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
 
     def _abs(self, rel: str) -> Path:
-        return self.root / Path(rel)
+        # hot path (every row read): reuse the folder's Path, only the name is parsed
+        folder, _sep, name = rel.rpartition("/")
+        cache = self.__dict__.setdefault("_folders", {})
+        base = cache.get(folder)
+        if base is None:
+            base = cache[folder] = self.root.joinpath(*folder.split("/")) if folder else self.root
+        return base / name
 
     def _entry(self, row: sqlite3.Row) -> GalleryEntry:
         trashed = row["trashed"]

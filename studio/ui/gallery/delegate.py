@@ -25,10 +25,21 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.size = size
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        view = self.parent()
+        grid = view.gridSize() if view is not None and hasattr(view, "gridSize") else QSize()
+        if grid.isValid() and grid.width() > 0:
+            return grid  # the whole (stretched) cell, so the thumbnail centres in it
         return QSize(self.size + 2 * MARGIN, self.size + 2 * MARGIN)
 
+    def _cell(self, rect: QRect) -> QRect:
+        """The square thumbnail area, centred in the (possibly wider) grid cell."""
+        side = min(self.size, rect.width() - 2 * MARGIN, rect.height() - 2 * MARGIN)
+        x = rect.x() + (rect.width() - side) // 2
+        y = rect.y() + (rect.height() - side) // 2
+        return QRect(x, y, side, side)
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        rect: QRect = option.rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
+        rect = self._cell(option.rect)
         selected = bool(option.state & QStyle.State_Selected)
         model = index.model()
         row = index.row()

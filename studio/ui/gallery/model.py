@@ -22,7 +22,7 @@ IdRole = Qt.UserRole + 2
 ThumbRole = Qt.UserRole + 3
 StateRole = Qt.UserRole + 4  # "loading", "ready", "broken"
 
-PAGE = 256
+PAGE = 128
 MAX_PIXMAPS = 3000
 MAX_ENTRIES = 20000
 

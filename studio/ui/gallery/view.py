@@ -53,11 +53,23 @@ class GalleryView(QListView):
     def set_thumb_size(self, px: int) -> None:
         px = max(MIN_THUMB, min(MAX_THUMB, int(px)))
         self.thumb_delegate.set_size(px)
-        cell = px + 2 * MARGIN
-        self.setGridSize(QSize(cell, cell))
-        self.verticalScrollBar().setSingleStep(max(8, cell // 4))
+        self._fit_columns()
+        self.verticalScrollBar().setSingleStep(max(8, (px + 2 * MARGIN) // 4))
         self.scheduleDelayedItemsLayout()
         self.viewport().update()
+
+    def _fit_columns(self) -> None:
+        """Stretch the cells so the columns fill the width (no ragged gap on the right)."""
+        cell = self.thumb_delegate.size + 2 * MARGIN
+        width = self.viewport().width()
+        columns = max(1, width // cell)
+        cell_w = max(cell, (width - 4) // columns)  # QListView wraps a hair before the edge
+        if self.gridSize() != QSize(cell_w, cell):
+            self.setGridSize(QSize(cell_w, cell))
+
+    def resizeEvent(self, event) -> None:
+        self._fit_columns()
+        super().resizeEvent(event)
 
     def thumb_size(self) -> int:
         return self.thumb_delegate.size
