@@ -98,3 +98,26 @@ def test_delete_restore_and_reconcile(studio_home, capsys):
     assert [r["seed"] for r in lines(capsys)] == [1234567]
     assert cli(["gallery", "reconcile", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 0
+
+
+def test_generate_without_out_lands_in_the_library(studio_home, tiny_sd_dir, tmp_path, capsys):
+    """The whole path: ``studio generate`` -> library -> ``gallery search`` -> export -> ``studio info``."""
+    argv = ["generate", "a tiny teapot", "--model", str(tiny_sd_dir), "--steps", "2", "--seed", "321", "--batch", "2", "--width", "64", "--height", "64"]
+    assert cli(argv) == 0
+    capsys.readouterr()
+    assert cli(["gallery", "search", "teapot", "--json"]) == 0
+    rows = lines(capsys)
+    assert sorted(r["seed"] for r in rows) == [321, 322]
+    for row in rows:
+        assert Path(row["path"]).is_relative_to(studio_home / "gallery")
+    out = tmp_path / "exp"
+    assert cli(["gallery", "export", str(rows[0]["id"]), "--to", str(out), "--format", "webp"]) == 0
+    [path] = capsys.readouterr().out.splitlines()
+    assert cli(["info", path, "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["seed"] == rows[0]["seed"] and info["prompt"] == "a tiny teapot" and info["steps"] == 2
+    # the studio JSON in the export reproduces the request exactly
+    from studio.engine.request import GenerationRequest
+
+    again = GenerationRequest.from_params(info["studio"]["params"])
+    assert (again.seed, again.steps, again.prompt, again.width) == (rows[0]["seed"], 2, "a tiny teapot", 64)
