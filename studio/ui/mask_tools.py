@@ -84,6 +84,27 @@ class MaskToolSettings(QObject):
         self.size = min(self._size - 1, self._size / 1.15)
 
 
+def _two_tone(painter, draw) -> None:
+    """Draw an outline visible on any background: dark solid under light dashes, one screen pixel wide."""
+    painter.setBrush(Qt.NoBrush)
+    dark = QPen(QColor(0, 0, 0, 200), 0)
+    painter.setPen(dark)
+    draw()
+    light = QPen(QColor(255, 255, 255, 230), 0, Qt.DashLine)
+    painter.setPen(light)
+    draw()
+
+
+class _OutlineItem(QGraphicsEllipseItem):
+    def paint(self, painter, option, widget=None) -> None:
+        _two_tone(painter, lambda: painter.drawEllipse(self.rect()))
+
+
+class _ShapeItem(QGraphicsPathItem):
+    def paint(self, painter, option, widget=None) -> None:
+        _two_tone(painter, lambda: painter.drawPath(self.path()))
+
+
 class _KeyFilter(QObject):
     """On the canvas: ``[`` ``]`` brush size, B brush, E eraser; on its viewport: hide the outline on leave."""
 
@@ -127,14 +148,12 @@ class MaskTool(CanvasTool):
         self._start: QPointF | None = None
         self._points: list[tuple[float, float]] = []
         self._keys = _KeyFilter(self)
-        self._outline = QGraphicsEllipseItem()
-        pen = QPen(QColor(255, 255, 255, 220), 0)  # cosmetic: one screen pixel at any zoom
-        self._outline.setPen(pen)
+        self._outline = _OutlineItem()
+        self._outline.setPen(QPen(QColor(255, 255, 255), 0))  # cosmetic: one screen pixel at any zoom
         self._outline.setZValue(1000)
         self._outline.setVisible(False)
-        self._shape = QGraphicsPathItem()
-        shape_pen = QPen(QColor(255, 255, 255), 0, Qt.DashLine)
-        self._shape.setPen(shape_pen)
+        self._shape = _ShapeItem()
+        self._shape.setPen(QPen(QColor(255, 255, 255), 0))
         self._shape.setZValue(1001)
         self._shape.setVisible(False)
         self.settings.changed.connect(self._update_outline)
