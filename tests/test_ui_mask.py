@@ -272,6 +272,11 @@ def test_inpaint_preview_in_place(setup):
     assert ctl.preview.isVisible()
     assert r.left() <= 192 and r.right() >= 238 and r.top() <= 92 and r.bottom() >= 128
     assert r.width() == pytest.approx(r.height())
+    # seen through the mask: opaque on the mask, transparent around it (the original shows)
+    frame = ctl.preview.pixmap().toImage()
+    ox, oy = int(r.left()), int(r.top())
+    assert frame.pixelColor(210 - ox, 110 - oy).alpha() == 255
+    assert frame.pixelColor(2, 2).alpha() == 0
     ctl.clear_preview()
     assert not ctl.preview.isVisible()
 

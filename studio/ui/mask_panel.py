@@ -240,6 +240,8 @@ class MaskController(QObject):
         size = canvas.image_size()
         self.layer = MaskLayerItem(size.width(), size.height())
         self.preview = PreviewOverlay()
+        self._preview_key = None
+        self._preview_alpha: np.ndarray | None = None
         canvas.add_overlay(self.preview, z=5)
         canvas.add_overlay(self.layer, z=10)
         self.settings = MaskToolSettings()
@@ -329,18 +331,35 @@ class MaskController(QObject):
     # -- previews in place -------------------------------------------------------------------
 
     def show_preview(self, preview: np.ndarray | None, request: GenerationRequest, box=None) -> None:
-        """Draw an inpaint step preview over the region being generated (``box`` when known)."""
+        """Draw an inpaint step preview in place: over the region being generated (``box`` when
+        known, else derived from the request and the preview's size), seen through the feathered
+        mask, so the original stays visible around it exactly as it will be kept."""
         if preview is None:
             return
+        from PIL import Image
+
+        from studio.engine import masks as M
         from studio.engine.inpaint import preview_box
         from studio.ui.images import to_qimage
 
         if box is None:
             box = preview_box(request, (preview.shape[1], preview.shape[0]))
-        self.preview.show_frame(to_qimage(preview), box)
+        x0, y0, x1, y1 = (int(v) for v in box)
+        key = (id(request), (x0, y0, x1, y1))
+        if self._preview_key != key:
+            h, w = request.mask.shape
+            alpha = M.feather(request.mask, request.mask_blur)
+            crop = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            cy1, cx1 = min(y1, h), min(x1, w)
+            crop[: cy1 - y0, : cx1 - x0] = alpha[y0:cy1, x0:cx1]
+            self._preview_alpha, self._preview_key = crop, key
+        frame = np.asarray(Image.fromarray(np.ascontiguousarray(preview)).resize((x1 - x0, y1 - y0), Image.BILINEAR))
+        rgba = np.dstack([frame, self._preview_alpha])
+        self.preview.show_frame(to_qimage(rgba), (x0, y0, x1, y1))
 
     def clear_preview(self) -> None:
         self.preview.hide_frame()
+        self._preview_key, self._preview_alpha = None, None
 
     # -- outpainting --------------------------------------------------------------------------
 
