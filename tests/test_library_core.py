@@ -331,3 +331,42 @@ def test_ids_are_never_reused(lib):
     lib.empty_trash()
     b = lib.add_generated(gen("second"))
     assert b.id > a.id and lib.get(a.id) is None
+
+
+def test_reconcile_racing_a_writer_loses_nothing(studio_home):
+    """Another writer (the UI's worker, a CLI run) adds an image while a reconcile runs."""
+    writer = Library.open()
+    added = []
+
+    class Racing(Library):
+        def _scan(self):
+            found = super()._scan()
+            # the writer commits a new image right after the folders were scanned
+            added.append(writer.add_generated(gen("committed during the scan", seed=5)))
+            return found
+
+    lib = Racing(studio_home)
+    report = lib.reconcile()
+    assert report.removed == [] and report.added == []
+    assert lib.get(added[0].id) is not None and added[0].path.exists()
+    assert lib.count("scan") == 1
+    lib.close()
+    writer.close()
+
+
+def test_add_generated_after_reconcile_indexed_the_file(lib, studio_home):
+    """A reconcile may index a file between its write and its row: the add still succeeds, one row."""
+    img = gen("indexed twice", seed=8)
+    lib.set_favourite([])  # open the connection
+    original = lib._insert_row
+
+    def reconcile_first(row):
+        # the file is in place; another thread's reconcile indexes it before our commit
+        other = Library.open()
+        assert len(other.reconcile().added) == 1
+        other.close()
+        return original(row)
+
+    lib._insert_row = reconcile_first
+    entry = lib.add_generated(img)
+    assert lib.count() == 1 and entry.seed == 8 and entry.source == "studio"

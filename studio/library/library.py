@@ -378,13 +378,20 @@ class Library:
             return self._insert(con, row)
 
     @staticmethod
-    def _insert(con: sqlite3.Connection, row: dict[str, Any]) -> int:
+    def _insert(con: sqlite3.Connection, row: dict[str, Any], *, if_new: bool = False) -> int | None:
+        """Insert a row; when its path is already indexed (a reconcile got there first),
+        update that row instead, or leave it and return None with ``if_new``."""
         keys = list(row)
-        cur = con.execute(
-            f"INSERT INTO images ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})",
-            [row[k] for k in keys],
-        )
-        return int(cur.lastrowid)
+        sql = f"INSERT INTO images ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})"
+        if if_new:
+            sql += " ON CONFLICT(path) DO NOTHING"
+        else:
+            updates = ", ".join(f"{k} = excluded.{k}" for k in keys if k != "path")
+            sql += f" ON CONFLICT(path) DO UPDATE SET {updates}"
+        cur = con.execute(sql + " RETURNING id", [row[k] for k in keys])
+        found = cur.fetchone()
+        cur.close()
+        return int(found[0]) if found else None
 
     @staticmethod
     def _row_from_metadata(md: md_mod.ImageMetadata) -> dict[str, Any]:
@@ -751,87 +758,93 @@ class Library:
         """Make the index match the folders again; never deletes an image file.
 
         Temp files of interrupted writes older than ``min_temp_age`` seconds are
-        removed (younger ones may belong to a write in progress).
+        removed (younger ones may belong to a write in progress). Safe while
+        other threads or processes add images: the rows are read before the
+        folders are scanned (a row committed meanwhile is left alone), rows are
+        dropped only after their file is checked again, and files indexed
+        meanwhile by someone else are skipped. Reading files happens without
+        holding the write lock; only the final transaction takes it.
         """
         t0 = time.perf_counter()
         report = ReconcileReport()
         self._remove_leftovers(min_temp_age, report)
-        with self._write_lock:
-            on_disk = self._scan()
-            report.scanned = len(on_disk)
-            con = self._con()
-            rows = con.execute(
-                "SELECT id, path, file_size, file_mtime_ns, trashed, trash_path, broken, mask_path FROM images"
-            ).fetchall()
-            trash_files = {p.name for p in self.trash_dir.iterdir()} if self.trash_dir.exists() else set()
-            known_paths: set[str] = set()
-            updates: list[tuple[str, tuple]] = []
-            deletes: list[int] = []
-            for row in rows:
-                rel = row["path"]
-                known_paths.add(rel)
-                trash_name = f"{row['id']}__{Path(rel).name}"
-                if row["trashed"] is None:
-                    stat = on_disk.get(rel)
-                    if stat is None:
-                        if trash_name in trash_files:  # a delete interrupted before its commit
-                            updates.append(
-                                (
-                                    "UPDATE images SET trashed = ?, trash_path = ? WHERE id = ?",
-                                    (time.time(), self._rel(self.trash_dir / trash_name), row["id"]),
-                                )
-                            )
-                            report.repaired.append(row["id"])
-                        else:
-                            deletes.append(row["id"])
-                            report.removed.append(rel)
-                        continue
-                    if stat != (row["file_size"], row["file_mtime_ns"]):
-                        path = self._abs(rel)
-                        fields, broken = self._row_for_file(path, os.stat(path))
-                        fields.pop("path")
-                        fields.pop("created")
-                        if broken:
-                            fields = {"file_size": fields["file_size"], "file_mtime_ns": fields["file_mtime_ns"], "broken": 1}
-                            report.broken.append(row["id"])
-                        else:
-                            report.updated.append(row["id"])
-                        keys = list(fields)
+        con = self._con()
+        rows = con.execute("SELECT id, path, file_size, file_mtime_ns, trashed, trash_path FROM images").fetchall()
+        all_known = {r["path"] for r in rows}
+        on_disk = self._scan()
+        report.scanned = len(on_disk)
+        trash_files = {p.name for p in self.trash_dir.iterdir()} if self.trash_dir.exists() else set()
+        updates: list[tuple[str, tuple]] = []
+        deletes: list[tuple[int, str]] = []
+        for row in rows:
+            rel = row["path"]
+            trash_name = f"{row['id']}__{Path(rel).name}"
+            if row["trashed"] is None:
+                stat = on_disk.get(rel)
+                if stat is None:
+                    if trash_name in trash_files:  # a delete interrupted before its commit
+                        trash_rel = f"{self.trash_dir.relative_to(self.root).as_posix()}/{trash_name}"
                         updates.append(
-                            (
-                                f"UPDATE images SET {', '.join(k + ' = ?' for k in keys)} WHERE id = ?",
-                                tuple(fields[k] for k in keys) + (row["id"],),
-                            )
+                            ("UPDATE images SET trashed = ?, trash_path = ? WHERE id = ? AND trashed IS NULL", (time.time(), trash_rel, row["id"]))
                         )
-                else:
-                    in_trash = row["trash_path"] and Path(row["trash_path"]).name in trash_files
-                    if not in_trash:
-                        if rel in on_disk:  # a restore interrupted before its commit
-                            updates.append(("UPDATE images SET trashed = NULL, trash_path = NULL WHERE id = ?", (row["id"],)))
-                            report.repaired.append(row["id"])
-                        else:
-                            deletes.append(row["id"])
-                            report.removed.append(rel)
-            new_rows = []
-            for rel in sorted(set(on_disk) - known_paths):
-                path = self._abs(rel)
-                try:
-                    st = os.stat(path)
-                except OSError:
+                        report.repaired.append(row["id"])
+                    else:
+                        deletes.append((row["id"], rel))
                     continue
-                created = _created_from_name(path, st.st_mtime)
-                fields, _broken = self._row_for_file(path, st, created=created)
-                new_rows.append(fields)
-            if updates or deletes or new_rows:
-                with self._tx() as con:
-                    for sql, args in updates:
-                        con.execute(sql, args)
-                    con.executemany("DELETE FROM images WHERE id = ?", [(i,) for i in deletes])
-                    for fields in new_rows:
-                        new_id = self._insert(con, fields)
-                        report.added.append(new_id)
-                        if fields.get("broken"):
-                            report.broken.append(new_id)
+                if stat != (row["file_size"], row["file_mtime_ns"]):
+                    path = self._abs(rel)
+                    try:
+                        fields, broken = self._row_for_file(path, os.stat(path))
+                    except OSError:
+                        continue  # vanished while we looked: the next reconcile sees it
+                    fields.pop("path")
+                    fields.pop("created")
+                    if broken:  # keep what we knew about it; flag it
+                        fields = {"file_size": fields["file_size"], "file_mtime_ns": fields["file_mtime_ns"], "broken": 1}
+                        report.broken.append(row["id"])
+                    else:
+                        report.updated.append(row["id"])
+                    keys = list(fields)
+                    updates.append(
+                        (
+                            f"UPDATE images SET {', '.join(k + ' = ?' for k in keys)} WHERE id = ?",
+                            tuple(fields[k] for k in keys) + (row["id"],),
+                        )
+                    )
+            else:
+                in_trash = bool(row["trash_path"]) and Path(row["trash_path"]).name in trash_files
+                if not in_trash:
+                    if rel in on_disk:  # a restore interrupted before its commit
+                        updates.append(("UPDATE images SET trashed = NULL, trash_path = NULL WHERE id = ?", (row["id"],)))
+                        report.repaired.append(row["id"])
+                    else:
+                        deletes.append((row["id"], rel))
+        new_rows = []
+        for rel in sorted(set(on_disk) - all_known):
+            path = self._abs(rel)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            fields, _broken = self._row_for_file(path, st, created=_created_from_name(path, st.st_mtime))
+            new_rows.append(fields)
+        if updates or deletes or new_rows:
+            with self._tx() as con:
+                for sql, args in updates:
+                    con.execute(sql, args)
+                for image_id, rel in deletes:
+                    # look again: the file may have come back (a restore, a slow copy) since the scan
+                    if self._abs(rel).exists():
+                        continue
+                    con.execute("DELETE FROM images WHERE id = ?", (image_id,))
+                    report.removed.append(rel)
+                for fields in new_rows:
+                    new_id = self._insert(con, fields, if_new=True)
+                    if new_id is None:
+                        continue  # indexed meanwhile by another writer
+                    report.added.append(new_id)
+                    if fields.get("broken"):
+                        report.broken.append(new_id)
         report.seconds = time.perf_counter() - t0
         return report
 
