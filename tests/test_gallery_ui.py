@@ -211,6 +211,7 @@ def test_drop_in_imports(qtbot, panel, lib, tmp_path):
         panel.view.dropEvent(event)
     assert len(sig.args[0].added) == 2
     assert panel.model.rowCount() == N + 2
+    assert panel.message_label.text() == "Imported 2 image(s)."
     assert sorted(panel.selected_ids()) == sorted(sig.args[0].added)
     panel.search_box.setText("galaxy bottle")
     panel.apply_filters()

@@ -178,6 +178,10 @@ class GalleryPanel(QWidget):
         self.date_from = QDateEdit(today.addDays(-7), calendarPopup=True, displayFormat="yyyy-MM-dd")
         self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="yyyy-MM-dd")
         self.count_label = QLabel("", objectName="galleryCount")
+        self.message_label = QLabel("", objectName="galleryMessage")
+        self.message_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self._message_timer = QTimer(self, singleShot=True, interval=6000)
+        self._message_timer.timeout.connect(self.message_label.clear)
 
         self.view = GalleryView(self)
         self.view.setModel(self.model)
@@ -215,7 +219,10 @@ class GalleryPanel(QWidget):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.view, 1)
         top_layout.addWidget(self.undo_bar)
-        top_layout.addWidget(self.count_label)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.count_label)
+        status_row.addWidget(self.message_label, 1)
+        top_layout.addLayout(status_row)
         splitter.addWidget(top)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
@@ -251,6 +258,7 @@ class GalleryPanel(QWidget):
         self.view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.undo_button.clicked.connect(self.undo)
+        self.status.connect(self._show_message)
         self.undo_stack.indexChanged.connect(self._update_undo_bar)
         b = self.detail.buttons
         b["reuse"].clicked.connect(self.reuse_current)
@@ -355,6 +363,14 @@ class GalleryPanel(QWidget):
             self.view.scrollTo(self.model.index(rows[0]))
         self._show_current()
         self._update_count()
+
+    def _show_message(self, text: str) -> None:
+        """Messages also show in the panel (the main window may put them in its status bar too)."""
+        if self._closed:
+            return
+        self.message_label.setText(text if len(text) < 120 else text[:119] + "…")
+        self.message_label.setToolTip(text)
+        self._message_timer.start()
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
