@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         gallery = GalleryPanel(parent=self)
         gallery.reuse_parameters.connect(self.reuse_parameters)
         gallery.send_to_canvas.connect(self.send_to_canvas)
+        gallery.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         return gallery
 
     def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, menu=None, name: str = "") -> QAction:
@@ -292,6 +293,7 @@ class MainWindow(QMainWindow):
     def _model_chosen(self, spec: str | None) -> None:
         if self.gen is not None:
             self.prompt_editor.set_tokenizer(None)
+            self._on_model_state("loading", f"Loading model {Path(spec).name if spec else 'starter'}…")
             self.gen.load_model(spec)
 
     # -- generation -----------------------------------------------------------------------------
@@ -388,6 +390,8 @@ class MainWindow(QMainWindow):
         self.images_shown.emit(job_id)
 
     def _on_job_saved(self, job_id: int, entries: list) -> None:
+        if self._closing:
+            return  # a save that finished while the window was closing: the gallery is shut
         images = self.canvas_panel.strip.images
         for i, entry in enumerate(entries):
             if job_id == self._shown_job and i < len(images):
@@ -516,9 +520,11 @@ class MainWindow(QMainWindow):
         from studio.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.settings, self)
-        if dialog.exec() != SettingsDialog.Accepted:
-            return
-        new = dialog.result_settings()
+        if dialog.exec() == SettingsDialog.Accepted:
+            self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, new: Settings) -> None:
+        """Save edited settings and hand device/dtype/preview changes to the worker."""
         folder_changed = new.data_folder != self.settings.data_folder
         self.settings = new
         self.save_settings()
@@ -538,4 +544,5 @@ class MainWindow(QMainWindow):
             self.save_settings()
             if self.gen is not None:
                 self.gen.shutdown()
+            self.gallery.shutdown()
         super().closeEvent(event)

@@ -110,9 +110,9 @@ class ParamsPanel(QWidget):
 
         # mode, init image, strength
         self.mode = QComboBox(objectName="mode")
-        self.mode.addItem("Text to image", Mode.TXT2IMG)
-        self.mode.addItem("Image to image", Mode.IMG2IMG)
-        self.mode.addItem("Inpaint", Mode.INPAINT)
+        self.mode.addItem("Text to image", Mode.TXT2IMG.value)
+        self.mode.addItem("Image to image", Mode.IMG2IMG.value)
+        self.mode.addItem("Inpaint", Mode.INPAINT.value)
         self.mode.currentIndexChanged.connect(self._mode_index_changed)
         self.init_thumb = QLabel("Drop an image on the canvas", objectName="initThumb")
         self.init_thumb.setAlignment(Qt.AlignCenter)
@@ -289,10 +289,10 @@ class ParamsPanel(QWidget):
     # -- mode and init image ----------------------------------------------------------------------
 
     def current_mode(self) -> Mode:
-        return self.mode.currentData()
+        return Mode(self.mode.currentData())  # Qt hands the str-enum back as a plain str
 
     def set_mode(self, mode: Mode) -> None:
-        self.mode.setCurrentIndex(max(0, self.mode.findData(Mode(mode))))
+        self.mode.setCurrentIndex(max(0, self.mode.findData(Mode(mode).value)))
 
     def _mode_index_changed(self, _index: int) -> None:
         self._update_init_widgets()

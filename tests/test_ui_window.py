@@ -1,0 +1,324 @@
+"""The real studio window on a real tiny pipeline: type, Ctrl+Enter, previews, result, cancel, queue, restart.
+
+Everything runs for real: the worker QThread imports the engine, loads the
+tiny diffusers pipeline from disk and denoises; the window receives the
+signals on the GUI thread; the library writes the gallery files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+import qasync
+from PIL import Image
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from studio.engine.metadata import read_metadata
+from studio.engine.request import Mode
+from studio.library import Library
+from studio.settings import Settings
+from studio.ui import aio
+from studio.ui.main_window import MainWindow
+from studio.ui.settings_dialog import SettingsDialog
+
+LOAD_TIMEOUT = 120_000
+GEN_TIMEOUT = 120_000
+
+
+@pytest.fixture
+def qloop(qapp):
+    """The qasync loop the app runs on, attached to the test's running Qt event loop."""
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    deadline = time.monotonic() + 10
+    while aio.pending() and time.monotonic() < deadline:
+        qapp.processEvents()
+        time.sleep(0.01)
+    # not loop.stop(): it calls QApplication.exit(), after which every later
+    # QEventLoop.exec() in this process (qtbot.wait...) returns at once
+    loop._QEventLoop__is_running = False
+    asyncio.events._set_running_loop(None)
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def open_window(qtbot, model, *, steps: int | None = 6) -> MainWindow:
+    window = MainWindow(model=str(model) if model else None)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.start_engine()
+    if steps is not None:
+        window.params.steps.setValue(steps)
+    return window
+
+
+def wait_ready(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.model_state[0] in ("ready", "error", "none"), timeout=LOAD_TIMEOUT)
+    assert window.model_state[0] == "ready", window.model_state
+
+
+def type_prompt_and_press_ctrl_enter(qtbot, window: MainWindow, text: str) -> None:
+    edit = window.prompt_editor.prompt
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key_Return, Qt.ControlModifier)
+
+
+def gallery_entries() -> list:
+    with Library.open() as lib:
+        return lib.list()
+
+
+@pytest.fixture
+def window(qtbot, qloop, tiny_sd_dir):
+    w = open_window(qtbot, tiny_sd_dir)
+    wait_ready(qtbot, w)
+    return w
+
+
+def test_type_prompt_ctrl_enter_previews_then_result_saved(qtbot, window):
+    assert "ready" in window.model_label.text()
+    previews_before = window.previews_shown
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        type_prompt_and_press_ctrl_enter(qtbot, window, "a red (circle:1.2)")
+        # the prompt box kept its text: Ctrl+Enter was the shortcut, not a newline
+        assert window.prompt_editor.prompt.toPlainText() == "a red (circle:1.2)"
+    # previews arrived step by step and were painted
+    assert window.previews_shown - previews_before >= 2
+    assert window.preview_latencies, "no preview reached the screen"
+    image = window.canvas.current_image()
+    assert (image.width(), image.height()) == (64, 64)
+    assert window.canvas.image_item.pixmap().width() == 64  # the final image, not a latent preview
+    assert window.canvas_panel.progress.format().startswith("Done")
+    assert window.last_images[0].request.prompt == "a red (circle:1.2)"
+    # saved to the gallery by the worker, and the canvas knows the file
+    qtbot.waitUntil(lambda: window.canvas.current_path() is not None, timeout=10_000)
+    entries = gallery_entries()
+    assert len(entries) == 1 and entries[0].prompt == "a red (circle:1.2)"
+    assert str(entries[0].path) == window.canvas.current_path() and entries[0].path.is_file()
+    saved = np.asarray(Image.open(entries[0].path).convert("RGB"))
+    assert np.array_equal(saved, window.last_images[0].image)
+    # the prompt went into the history
+    qtbot.waitUntil(lambda: len(window.prompt_editor.history) == 1, timeout=5000)
+    # reuse last seed locks the seed of that image
+    window.params.reuse_seed.click()
+    assert window.params.seed_value() == window.last_images[0].seed
+    # Ctrl+C copies the canvas image
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key_C, Qt.ControlModifier)
+    assert QApplication.clipboard().image().size() == image.size()
+
+
+def test_cancel_mid_run_stops_within_a_step_and_restores_the_canvas(qtbot, window):
+    window.prompt_editor.set_text("first")
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    before = window.canvas.current_image()
+    window.params.steps.setValue(150)
+    window.prompt_editor.set_text("a long one")
+    shown = window.previews_shown
+    window.generate()
+    qtbot.waitUntil(lambda: window.previews_shown >= shown + 2 and window._running_job is not None, timeout=GEN_TIMEOUT)
+    assert window.canvas.image_item.pixmap().width() == 8  # a latent-sized preview is showing
+    progress = window.canvas_panel.progress
+    assert 0 < progress.value() < progress.maximum() and "step" in progress.format()
+    started = time.perf_counter()
+    with qtbot.waitSignal(window.gen.worker.job_cancelled, timeout=10_000):
+        window.canvas.setFocus()
+        qtbot.keyClick(window.canvas, Qt.Key_Escape)
+    stopped_after = time.perf_counter() - started
+    steps_done = progress.value()
+    qtbot.waitUntil(lambda: window.canvas_panel.progress_label.text() == "Cancelled", timeout=5000)
+    assert steps_done < 150
+    assert stopped_after < 5.0
+    assert window.canvas.current_image() is before
+    assert window.canvas.image_item.pixmap().width() == 64  # back to the last image
+    assert [e.prompt for e in gallery_entries()] == ["first"]  # nothing decoded or saved
+
+
+def test_generate_while_running_queues_the_next_job(qtbot, window):
+    window.params.steps.setValue(30)
+    window.prompt_editor.set_text("one")
+    first = window.generate()
+    window.params.steps.setValue(4)
+    window.prompt_editor.set_text("two")
+    second = window.generate()
+    qtbot.waitUntil(lambda: window._running_job == first.id, timeout=GEN_TIMEOUT)
+    panel = window.queue_panel
+    assert panel.list.count() == 1 and "two" in panel.list.item(0).text()
+    assert "one" in panel.running_label.text()
+    done = []
+    window.images_shown.connect(done.append)
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=GEN_TIMEOUT)
+    assert done == [first.id, second.id]
+    qtbot.waitUntil(lambda: len(gallery_entries()) == 2, timeout=10_000)
+    assert sorted(e.prompt for e in gallery_entries()) == ["one", "two"]
+    assert panel.list.count() == 0 and panel.running_label.text() == "Idle"
+
+
+def test_waiting_jobs_can_be_reordered_and_removed(qtbot, window):
+    window.params.steps.setValue(40)
+    window.prompt_editor.set_text("blocker")
+    blocker = window.generate()
+    window.params.steps.setValue(3)
+    jobs = []
+    for p in ("a", "b", "c"):
+        window.prompt_editor.set_text(p)
+        jobs.append(window.generate())
+    qtbot.waitUntil(lambda: window._running_job == blocker.id, timeout=GEN_TIMEOUT)
+    window.gen.queue.move(jobs[2].id, 0)  # c first
+    window.gen.queue.remove(jobs[1].id)  # b never runs
+    done = []
+    window.images_shown.connect(done.append)
+    window.cancel()
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=GEN_TIMEOUT)
+    assert done == [jobs[2].id, jobs[0].id]
+    qtbot.waitUntil(lambda: len(gallery_entries()) == 2, timeout=10_000)
+    assert sorted(e.prompt for e in gallery_entries()) == ["a", "c"]
+
+
+def test_batch_shows_a_strip_to_choose_from(qtbot, window):
+    window.params.batch.setValue(2)
+    window.prompt_editor.set_text("two of them")
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    strip = window.canvas_panel.strip
+    assert strip.isVisible() and strip.count() == 2
+    first = window.canvas.current_image()
+    strip.setCurrentRow(1)
+    assert window.canvas.current_image() is not first
+    assert window.canvas.current_image() is strip.images[1][0]
+    qtbot.waitUntil(lambda: strip.images[1][1] is not None, timeout=10_000)
+    assert window.canvas.current_path() == strip.images[1][1]
+    assert len(gallery_entries()) == 2
+
+
+def test_dropped_image_becomes_the_init_image(qtbot, window, tmp_path):
+    init = np.zeros((48, 80, 3), np.uint8)
+    init[:, :40] = (200, 30, 30)
+    path = tmp_path / "init.png"
+    Image.fromarray(init).save(path)
+    window.canvas.image_dropped.emit(str(path))
+    qtbot.waitUntil(lambda: window.params.init_image() is not None, timeout=10_000)
+    assert window.params.current_mode() is Mode.IMG2IMG
+    assert np.array_equal(window.params.init_image(), init)
+    assert window.canvas.current_path() == str(path)
+    window.params.strength.setValue(50)
+    window.prompt_editor.set_text("repaint it")
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    result = window.last_images[0]
+    assert result.request.mode is Mode.IMG2IMG and result.request.strength == 0.5
+    assert result.image.shape == (48, 80, 3)
+    window.canvas.undo_stack.undo()  # Ctrl+Z goes back to the dropped image
+    assert window.canvas.current_path() == str(path)
+
+
+def test_export_keeps_the_metadata(qtbot, window, tmp_path):
+    window.prompt_editor.set_text("export me", "ugly")
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    for name in ("copy.png", "copy.jpg"):
+        task = window.save_image(str(tmp_path / name))
+        qtbot.waitUntil(task.done, timeout=10_000)
+        assert task.exception() is None
+        md = read_metadata(tmp_path / name)
+        assert (md.prompt, md.negative_prompt, md.seed) == ("export me", "ugly", window.last_images[0].seed)
+
+
+def test_invalid_request_is_reported_not_queued(qtbot, window):
+    window.prompt_editor.set_text("")
+    assert window.generate() is None
+    assert "prompt" in window.statusBar().currentMessage().lower()
+    assert len(window.gen.queue) == 0
+
+
+def test_restart_restores_layout_parameters_and_gallery(qtbot, qloop, tiny_sd_dir):
+    w = open_window(qtbot, tiny_sd_dir, steps=5)
+    wait_ready(qtbot, w)
+    w.prompt_editor.set_text("kept forever")
+    w.params.cfg.setValue(4.5)
+    with qtbot.waitSignal(w.images_shown, timeout=GEN_TIMEOUT):
+        w.generate()
+    qtbot.waitUntil(lambda: w.canvas.current_path() is not None, timeout=10_000)
+    w.addDockWidget(Qt.LeftDockWidgetArea, w.queue_dock)  # the user rearranged the docks
+    w.gallery_dock.setFloating(True)
+    w.close()
+    assert not w.gen.thread.isRunning()
+
+    w2 = open_window(qtbot, None, steps=None)  # no --model: the last used model comes back from the settings
+    assert w2.dockWidgetArea(w2.queue_dock) == Qt.LeftDockWidgetArea
+    assert w2.gallery_dock.isFloating()
+    assert w2.params.steps.value() == 5 and w2.params.cfg.value() == 4.5
+    assert w2.params.model_spec() == str(tiny_sd_dir)
+    wait_ready(qtbot, w2)
+    entries = gallery_entries()
+    assert [e.prompt for e in entries] == ["kept forever"] and entries[0].path.is_file()
+    w2.reset_layout()
+    assert w2.dockWidgetArea(w2.queue_dock) == Qt.RightDockWidgetArea and not w2.gallery_dock.isFloating()
+
+
+def test_no_model_installed_then_pick_a_folder(qtbot, qloop, tiny_sd_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDIO_RESOURCES", str(tmp_path / "no-resources"))  # no starter model
+    w = open_window(qtbot, None)
+    qtbot.waitUntil(lambda: w.model_state[0] in ("none", "ready", "error"), timeout=LOAD_TIMEOUT)
+    assert w.model_state[0] == "none"
+    assert "No model installed" in w.model_label.text()
+    assert w.params.model.itemText(0) == "starter (not installed)"
+    labels = [w.params.model.itemText(i) for i in range(w.params.model.count())]
+    assert "Add a model folder…" in labels
+    w.params.set_model_spec(str(tiny_sd_dir))
+    w.params.model_chosen.emit(w.params.model_spec())
+    wait_ready(qtbot, w)
+    assert "tiny-sd" in w.model_label.text()
+
+
+def test_settings_dialog_edits_and_applies(qtbot, window):
+    dialog = SettingsDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.preview_every.setValue(3)
+    dialog.dtype.setCurrentText("float32")
+    new = dialog.result_settings()
+    assert (new.preview_every, new.dtype, new.device) == (3, "float32", "auto")
+    dialog.preview_every.setValue(2)
+    window.apply_settings(dialog.result_settings())
+    assert window.settings.preview_every == 2
+    assert Settings.load().preview_every == 2
+    qtbot.waitUntil(lambda: window.gen.worker.engine.settings.preview_every == 2, timeout=5000)
+    window.prompt_editor.set_text("fewer previews")
+    window.params.steps.setValue(6)
+    before = window.previews_shown
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    assert window.previews_shown - before <= 3
+
+
+def test_gui_never_stalls_during_generation(qtbot, window):
+    """A heartbeat on the GUI thread keeps ticking while the worker generates."""
+    timer = QElapsedTimer()
+    stalls: list[int] = []
+
+    def beat():
+        stalls.append(timer.restart())
+
+    heartbeat = QTimer(interval=5)
+    heartbeat.timeout.connect(beat)
+    window.params.steps.setValue(40)
+    window.prompt_editor.set_text("keep the window alive")
+    timer.start()
+    heartbeat.start()
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    heartbeat.stop()
+    assert len(stalls) > 20
+    worst = max(stalls)
+    print(f"max GUI stall during generation: {worst} ms over {len(stalls)} beats")
+    assert worst <= 100
