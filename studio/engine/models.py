@@ -289,7 +289,15 @@ def load(source: ModelSource, placement, *, allow_pickle: bool = False, on_statu
                     f"{paths.models_dir() / 'configs' / family}. Or convert the checkpoint to a diffusers folder."
                 )
             cls = StableDiffusionXLPipeline if family == "sdxl" else StableDiffusionPipeline
-            pipe = cls.from_single_file(str(path), config=str(config), local_files_only=True, **common)
+            try:
+                pipe = cls.from_single_file(str(path), config=str(config), local_files_only=True, **common)
+            except (torch.OutOfMemoryError, MemoryError):
+                raise
+            except Exception as exc:
+                why = _first_line(exc)
+                if "meta tensor" in why:  # diffusers leaves parameters the file lacks on the meta device
+                    why = "tensors the config needs are missing from the file"
+                raise ModelLoadError(_config_mismatch(path, family, config, why)) from None
         elif source.kind == "hub":
             try:
                 pipe = AutoPipelineForText2Image.from_pretrained(
@@ -322,6 +330,14 @@ def load(source: ModelSource, placement, *, allow_pickle: bool = False, on_statu
         raise OutOfMemory(f"Not enough {placement.device} memory for {source.name}.") from None
     pipe.set_progress_bar_config(disable=True)
     return pipe, _info(pipe, source)
+
+
+def _config_mismatch(path: Path, family: str, config: Path, why: str) -> str:
+    return (
+        f"{path.name} does not fit the {family.upper()} config folder {config} ({why}). It may be a variant "
+        f"(inpainting, refiner, another architecture) or incomplete: put a matching diffusers config folder in "
+        f"{paths.models_dir() / 'configs' / family}, or convert the checkpoint to a diffusers folder."
+    )
 
 
 def _info(pipe, source: ModelSource) -> ModelInfo:
