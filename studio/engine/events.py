@@ -40,6 +40,19 @@ class Status:
 
 
 @dataclass(frozen=True)
+class PreviewRegion:
+    """Where the coming previews belong on the init image (inpainting).
+
+    ``box`` is (left, top, right, bottom) in image pixels; previews of the
+    generated frame (``gen_size`` = width, height) are drawn scaled into it.
+    """
+
+    box: tuple[int, int, int, int]
+    gen_size: tuple[int, int]
+    image_index: int = 0
+
+
+@dataclass(frozen=True)
 class GeneratedImage:
     """One finished image with everything needed to reproduce it."""
 

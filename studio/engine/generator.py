@@ -27,8 +27,8 @@ from PIL import Image  # noqa: E402
 from studio import paths  # noqa: E402
 from studio.engine import devices, models, preview, prompts, schedulers  # noqa: E402
 from studio.engine.errors import GenerationCancelled, InvalidRequest, OutOfMemory, StudioError  # noqa: E402
-from studio.engine.events import CancelFlag, GeneratedImage, Progress, Status  # noqa: E402
-from studio.engine.request import GenerationRequest, Mode, round_to_8  # noqa: E402
+from studio.engine.events import CancelFlag, GeneratedImage, PreviewRegion, Progress, Status  # noqa: E402
+from studio.engine.request import GenerationRequest, MaskedContent, Mode, round_to_8  # noqa: E402
 
 EventSink = Callable[[object], None]
 
@@ -180,6 +180,7 @@ class Engine:
                             seed,
                             native_size=(loaded.info.native_width, loaded.info.native_height),
                             unet_in_channels=loaded.info.unet_in_channels,
+                            on_crop=lambda box, size, i=index: emit(PreviewRegion(tuple(box), tuple(size), i)),
                         )
                     elif request.mode is Mode.IMG2IMG:
                         init = Image.fromarray(request.init_image).convert("RGB")
@@ -226,6 +227,8 @@ class Engine:
 def _expected_steps(request: GenerationRequest) -> int:
     if request.mode is Mode.TXT2IMG:
         return request.steps
+    if request.mode is Mode.INPAINT and request.masked_content is MaskedContent.NOISE:
+        return request.steps  # fresh noise runs at full strength
     return min(int(request.steps * request.strength), request.steps)
 
 
@@ -268,11 +271,12 @@ class _PipelineRun:
         self.emit = emit
         self.cancel = cancel
 
-    def inpaint(self, image: Image.Image, mask: Image.Image, width: int, height: int) -> np.ndarray:
+    def inpaint(
+        self, image: Image.Image, mask: Image.Image, width: int, height: int, *, strength: float | None = None
+    ) -> np.ndarray:
         """The closure :func:`studio.engine.inpaint.inpaint_image` calls for the model pass."""
-        return self.run(
-            Mode.INPAINT, width, height, image=image, mask_image=mask, strength=self.request.strength
-        )
+        strength = self.request.strength if strength is None else strength
+        return self.run(Mode.INPAINT, width, height, image=image, mask_image=mask, strength=strength)
 
     def run(self, mode: Mode, width: int, height: int, **inputs) -> np.ndarray:
         pipe = self.loaded.pipeline(mode)
