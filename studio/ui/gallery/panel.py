@@ -479,7 +479,7 @@ class GalleryPanel(QWidget):
         if sys.platform == "darwin":
             QProcess.startDetached("open", ["-R", path])
         elif sys.platform.startswith("win"):
-            QProcess.startDetached("explorer", ["/select,", path.replace("/", "\\")])
+            QProcess.startDetached("explorer", ["/select," + str(entry.path).replace("/", "\\")])
         else:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(entry.path.parent)))
 
