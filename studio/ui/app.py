@@ -14,6 +14,7 @@ import sys
 import time
 
 STARTUP_MARK = "STUDIO_WINDOW_SHOWN"
+BENCH_STARTUP_ENV = "STUDIO_BENCH_STARTUP"  # set: print STARTUP_MARK when the window is shown, then quit
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -62,7 +63,7 @@ def run_app(argv: list[str] | None = None, model: str | None = None) -> int:
     window.show()
     app.processEvents()
 
-    if args.bench_startup:
+    if args.bench_startup or os.environ.get(BENCH_STARTUP_ENV):
         # the benchmark's child: report when the window is on screen, then leave
         print(f"{STARTUP_MARK} {time.time():.6f}", flush=True)
         QTimer.singleShot(0, window.close)
@@ -75,5 +76,4 @@ def run_app(argv: list[str] | None = None, model: str | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     raise SystemExit(run_app(sys.argv))

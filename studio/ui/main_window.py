@@ -99,8 +99,10 @@ class MainWindow(QMainWindow):
         self.canvas_panel.nearest_button.setChecked(self.settings.nearest_neighbour)
         self.prompt_dock = self.add_dock(self.prompt_editor, "Prompt", Qt.LeftDockWidgetArea, "promptDock")
         self.params_dock = self.add_dock(self.params, "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
-        self.gallery = self._make_gallery()
-        self.gallery_dock = self.add_dock(self.gallery, "Gallery", Qt.RightDockWidgetArea, "galleryDock")
+        # the gallery (library, SQLite, thumbnails) is built right after the window is shown
+        self.gallery = None
+        opening = QLabel("Opening the gallery…", alignment=Qt.AlignCenter)
+        self.gallery_dock = self.add_dock(opening, "Gallery", Qt.RightDockWidgetArea, "galleryDock")
         self.queue_panel: QueuePanel | None = None
         self.queue_dock = QDockWidget("Queue", self, objectName="queueDock")
         self.addDockWidget(Qt.RightDockWidgetArea, self.queue_dock)
@@ -136,14 +138,18 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         return dock
 
-    def _make_gallery(self) -> QWidget:
+    def _open_gallery(self) -> None:
+        if self.gallery is not None:
+            return
         from studio.ui.gallery.panel import GalleryPanel
 
         gallery = GalleryPanel(parent=self)
         gallery.reuse_parameters.connect(self.reuse_parameters)
         gallery.send_to_canvas.connect(self.send_to_canvas)
         gallery.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        return gallery
+        self.gallery_dock.widget().deleteLater()
+        self.gallery_dock.setWidget(gallery)
+        self.gallery = gallery
 
     def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, menu=None, name: str = "") -> QAction:
         act = QAction(text, self)
@@ -254,9 +260,10 @@ class MainWindow(QMainWindow):
     # -- engine ---------------------------------------------------------------------------------
 
     def start_engine(self) -> None:
-        """Start the generator thread and load the model in the background (after the window is shown)."""
+        """Open the gallery, start the generator thread and load the model (after the window is shown)."""
         if self.gen is not None:
             return
+        self._open_gallery()
         s = self.settings
         self.gen = GeneratorThread(EngineOptions(s.device, s.dtype, s.preview_every), self)
         w = self.gen.worker
@@ -544,5 +551,6 @@ class MainWindow(QMainWindow):
             self.save_settings()
             if self.gen is not None:
                 self.gen.shutdown()
-            self.gallery.shutdown()
+            if self.gallery is not None:
+                self.gallery.shutdown()
         super().closeEvent(event)

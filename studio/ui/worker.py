@@ -13,6 +13,8 @@ a busy GUI sees fewer, fresher previews instead of a backlog.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 import traceback
@@ -79,6 +81,7 @@ class Worker(QObject):
     @Slot(object)
     def start(self, model: str | None) -> None:
         """Import the engine, create it and load ``model`` (None = starter model)."""
+        _lower_thread_priority()
         self.model_state.emit("loading", "Loading engine…")
         try:
             self._make_engine()
@@ -249,6 +252,22 @@ class Worker(QObject):
                 pass
 
 
+def _lower_thread_priority(step: int = 4) -> None:
+    """Make this thread (and the torch threads it starts) yield the CPU to the GUI thread.
+
+    On Linux a nice value is per thread and inherited by threads created
+    later, so torch's CPU worker threads, started on first use from here, get
+    it too. Elsewhere QThread.LowPriority (set at start) does the job.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + step))
+    except (OSError, AttributeError):
+        pass
+
+
 def _counting(tokenizer):
     def count(text: str) -> int:
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -281,7 +300,7 @@ class GeneratorThread(QObject):
         self._load.connect(self.worker.load_model)
         self._options.connect(self.worker.apply_options)
         self._wake.connect(self.worker.drain)
-        self.thread.start()
+        self.thread.start(QThread.LowPriority)
 
     def start(self, model: str | None) -> None:
         self._start.emit(model)
