@@ -255,8 +255,10 @@ def test_detail_panel_shows_parameters(qtbot, panel):
     assert panel.detail.preview.pixmap() is not None and not panel.detail.preview.pixmap().isNull()
 
 
-def test_refcount_guard_keeps_long_painting_sessions_alive(tmp_path):
-    """PySide6 6.12 on Python 3.11 leaks a reference to None on every void Qt call (see _refcount_guard)."""
+def test_long_painting_sessions_stay_alive(tmp_path):
+    """PySide6 6.12.0 on Python 3.11 takes a reference from None on every void Qt call and
+    aborts after a few thousand ("none_dealloc"); pyproject excludes that build. This
+    catches a regression in whichever PySide6 is installed."""
     import subprocess
     import sys
 
@@ -265,7 +267,6 @@ def test_refcount_guard_keeps_long_painting_sessions_alive(tmp_path):
         "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
         "from PySide6.QtWidgets import QApplication, QLabel\n"
         "app = QApplication([])\n"
-        "import studio.ui.gallery\n"
         "label = QLabel()\n"
         "for _ in range(50_000):\n"
         "    label.setText('x')\n"

@@ -4,7 +4,3 @@
 window uses; it talks to the rest of the UI through the signals
 ``reuse_parameters(dict)`` and ``send_to_canvas(str path, str purpose)``.
 """
-
-from studio.ui.gallery._refcount_guard import pin_singletons
-
-pin_singletons()  # see _refcount_guard: PySide6 6.12 leaks references to None on Python 3.11
