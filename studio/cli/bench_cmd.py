@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 import time
 
@@ -34,6 +35,19 @@ def _report(name: str, value: float | None, unit: str = "") -> None:
         print(f"  {name:58} {value:10.4g} {unit}", flush=True)
 
 
+def _options(func, args) -> dict:
+    """The options a section's ``run`` takes: ``quick`` and ``model``, or a size ``n``."""
+    params = inspect.signature(func).parameters
+    kwargs = {}
+    if "quick" in params:
+        kwargs["quick"] = args.quick
+    elif "n" in params and args.quick:
+        kwargs["n"] = 1_000
+    if "model" in params and args.model:
+        kwargs["model"] = args.model
+    return kwargs
+
+
 def run(args) -> int:
     wanted = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
     unknown = [s for s in wanted if s not in SECTIONS]
@@ -54,10 +68,7 @@ def run(args) -> int:
             raise
         start = time.perf_counter()
         try:
-            kwargs = {"quick": args.quick}
-            if name in ("engine", "inpaint", "starter") and args.model:
-                kwargs["model"] = args.model
-            module.run(_report, **kwargs)
+            module.run(_report, **_options(module.run, args))
         except Exception as exc:  # one broken section must not hide the others' figures
             failures += 1
             print(f"  FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
