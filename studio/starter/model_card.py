@@ -9,7 +9,7 @@ from .palette import COLOURS, DIGITS, GEOMETRIC_SHAPES, LETTERS, POSITION_NAMES,
 
 RETRAIN = """\
 # from the repository root; training state goes to /work/train_state (override: STUDIO_STARTER_STATE)
-nice -n 10 python -m studio.starter train-vae --max-minutes 40 --target-psnr 29 --lr 8e-4
+nice -n 10 python -m studio.starter train-vae --max-minutes 60 --target-psnr 26.5 --batch 8 --lr 7e-4 --eval-every 150
 nice -n 10 python -m studio.starter train-unet          # runs until stopped; resumes from its checkpoint
 python -m studio.starter export                          # any time, also while train-unet runs
 python -m studio.starter evaluate                        # 200 held-out prompts -> studio_eval.json + this card
@@ -49,6 +49,10 @@ Test threshold: `tests/test_starter_model.py` asserts adherence on a small promp
 once this card's measured adherence is at least 0.5 (then: measured minus a margin)."""
     else:
         figures = "Not evaluated yet: run `python -m studio.starter evaluate`."
+    early = ""
+    if info.get("unet_step", 0) < 3000:
+        early = ("\n- **Early export: the UNet has barely trained. It loads and runs like the final model,"
+                 " but its pictures do not follow prompts yet.**")
     text = f"""---
 license: apache-2.0
 library_name: diffusers
@@ -81,7 +85,7 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
 
 ## Current state
 - UNet training step: {info.get('unet_step', 'n/a')} ({info.get('samples_seen', 'n/a')} samples seen), EMA weights; exported {info.get('exported_at', 'n/a')}.
-- This model is still training (a background job keeps improving it); numbers below describe this export.
+- This model is still training (a background job keeps improving it); numbers below describe this export.{early}
 
 {figures}
 

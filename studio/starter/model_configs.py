@@ -18,7 +18,9 @@ def vae_config() -> dict:
         layers_per_block=1,
         act_fn="silu",
         latent_channels=LATENT_CHANNELS,
-        norm_num_groups=16,
+        # few groups: on flat-colour images a GroupNorm with 2 channels per group
+        # erases the absolute colour (each group is normalised to +-1); 8+ per group keeps it
+        norm_num_groups=4,
         sample_size=IMAGE_SIZE,
         scaling_factor=1.0,  # replaced by 1/std of the latents after VAE training
     )
@@ -53,7 +55,7 @@ def unet_config(cross_attention_dim: int = 128) -> dict:
         layers_per_block=1,
         cross_attention_dim=cross_attention_dim,
         attention_head_dim=4,  # diffusers: number of heads for these block types
-        norm_num_groups=32,
+        norm_num_groups=8,  # >= 8 channels per group, see vae_config
     )
 
 

@@ -62,7 +62,7 @@ def make_scheduler():
 
 
 @torch.no_grad()
-def encode_scenes(vae, scenes: list[SceneSpec], chunk: int = 32) -> torch.Tensor:
+def encode_scenes(vae, scenes: list[SceneSpec], chunk: int = 64) -> torch.Tensor:
     out = []
     for i in range(0, len(scenes), chunk):
         x = to_tensor([render(s) for s in scenes[i:i + chunk]])
@@ -232,7 +232,7 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offset-noise", type=float, default=0.1)
     p.add_argument("--p-empty", type=float, default=0.1)
     p.add_argument("--ema-decay", type=float, default=0.999)
-    p.add_argument("--pool-size", type=int, default=6144)
+    p.add_argument("--pool-size", type=int, default=4096)
     p.add_argument("--refresh", type=int, default=4, help="new scenes encoded into the pool per step")
     p.add_argument("--max-steps", type=int, default=10**9)
     p.add_argument("--max-minutes", type=float, default=float("inf"))
