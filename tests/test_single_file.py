@@ -12,12 +12,16 @@ Two halves:
   ``studio.engine.models`` with a local family config folder, and must hold
   exactly the original weights and draw exactly the same image. The network
   guard in conftest fails any test that tries to reach the hub.
+
+``STUDIO_FULL_SIZE=1`` adds the same round trip at full size for each family
+(random weights; minutes and up to ~15 GB of memory for SDXL).
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -170,6 +174,27 @@ def test_bundled_configs_build_full_size_models_of_the_real_size(family):
     assert counts == PARAMS[family]
 
 
+def test_committed_folders_are_the_generator_output():
+    """resources/configs is data written by tools/make_family_configs.py: the two must not drift."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_family_configs", BUNDLED.parent.parent / "tools" / "make_family_configs.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    for family, (files, tokenizers) in tool.FAMILIES.items():
+        expected = set(files) | {f"{sub}/{name}" for sub in tokenizers for name in
+                                 ("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")}
+        present = {p.relative_to(BUNDLED / family).as_posix() for p in (BUNDLED / family).rglob("*") if p.is_file()}
+        assert present == expected, family
+        for rel, data in files.items():
+            assert json.loads((BUNDLED / family / rel).read_text(encoding="utf-8")) == data, (family, rel)
+        for sub, pad in tokenizers.items():
+            folder = BUNDLED / family / sub
+            merges = folder.joinpath("merges.txt").read_text(encoding="utf-8").splitlines()[1:]
+            assert json.loads(folder.joinpath("vocab.json").read_text(encoding="utf-8")) == tool.build_vocab(merges)
+            assert json.loads(folder.joinpath("tokenizer_config.json").read_text(encoding="utf-8"))["pad_token"] == pad
+
+
 def test_bundled_folders_are_what_family_config_dir_finds():
     for family in ("sd1", "sd2", "sdxl"):
         assert models.family_config_dir(family) == paths.resources_dir() / "configs" / family
@@ -305,7 +330,9 @@ def test_weights_of_another_size_than_the_bundled_config_are_a_clear_error(tmp_p
     single = pipeline_to_single_file(ref, tmp_path / "small.safetensors")
     with pytest.raises(ModelLoadError) as err:
         models.load(models.resolve(str(single)), choose("cpu", "float32"))
-    assert f"does not fit the SD1 config folder {BUNDLED / 'sd1'}" in str(err.value)
+    text = str(err.value)
+    assert f"does not fit the SD1 config folder {BUNDLED / 'sd1'}" in text
+    assert "embeddings.position_embedding.weight is [77, 32] in the file, the config expects [77, 768]" in text
 
 
 def test_without_any_family_config_the_error_says_where_to_put_one(tmp_path, tiny_sd_dir, monkeypatch):
@@ -317,3 +344,54 @@ def test_without_any_family_config_the_error_says_where_to_put_one(tmp_path, tin
     with pytest.raises(ModelLoadError) as err:
         models.load(models.resolve(str(single)), choose("cpu", "float32"))
     assert "SD2" in str(err.value) and str(paths.models_dir() / "configs" / "sd2") in str(err.value)
+
+
+# -- full size (opt-in: minutes and up to ~15 GB of memory) -------------------------------------
+
+
+def _digest(state_dict) -> dict:
+    return {k: (tuple(v.shape), float(v.double().sum()), float(v.double().abs().sum())) for k, v in state_dict.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("STUDIO_FULL_SIZE") != "1", reason="set STUDIO_FULL_SIZE=1 to import full-size checkpoints")
+@pytest.mark.parametrize("family", ["sd1", "sd2", "sdxl"])
+def test_full_size_checkpoint_imports_with_the_bundled_config(tmp_path, family):
+    """Random fp16 weights in the real architecture, written in the original layout, imported offline."""
+    import gc
+    from types import SimpleNamespace
+
+    from accelerate import init_empty_weights
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    folder = BUNDLED / family
+    index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    parts = {}
+    with init_empty_weights():
+        parts["unet"] = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(folder, subfolder="unet"))
+        parts["vae"] = AutoencoderKL.from_config(AutoencoderKL.load_config(folder, subfolder="vae"))
+        for sub in ("text_encoder", "text_encoder_2"):
+            if sub in index:
+                cls = CLIPTextModelWithProjection if index[sub][1] == "CLIPTextModelWithProjection" else CLIPTextModel
+                parts[sub] = cls(CLIPTextConfig.from_pretrained(folder, subfolder=sub, local_files_only=True))
+    generator = torch.Generator().manual_seed(0)
+    for module in parts.values():
+        module.to(torch.float16).to_empty(device="cpu")
+        with torch.no_grad():
+            for p in module.parameters():
+                p.copy_(torch.randn(p.shape, generator=generator).mul_(0.02))
+    layout = "openclip" if family == "sd2" else "openai"
+    single = pipeline_to_single_file(
+        SimpleNamespace(text_encoder_2=None, **parts), tmp_path / f"full-{family}.safetensors", text_encoder_layout=layout
+    )
+    want = {name: _digest(module.state_dict()) for name, module in parts.items()}
+    del parts
+    gc.collect()
+    assert models.single_file_family(single) == family
+    pipe, info = models.load(models.resolve(str(single)), choose("cpu", "float16"))
+    assert info.family == family
+    assert info.native_width == {"sd1": 512, "sd2": 768, "sdxl": 1024}[family]
+    for name, digest in want.items():
+        assert _digest(getattr(pipe, name).state_dict()) == digest, name
+    assert pipe.tokenizer(ASTRONAUT).input_ids == ASTRONAUT_IDS

@@ -295,7 +295,10 @@ def load(source: ModelSource, placement, *, allow_pickle: bool = False, on_statu
                 raise
             except Exception as exc:
                 why = _first_line(exc)
-                if "meta tensor" in why:  # diffusers leaves parameters the file lacks on the meta device
+                shape = re.search(r"(\S+) expected shape torch\.Size\((\[.*?\])\), but got torch\.Size\((\[.*?\])\)", why)
+                if shape:
+                    why = f"{shape[1]} is {shape[3]} in the file, the config expects {shape[2]}"
+                elif "meta tensor" in why:  # diffusers leaves parameters the file lacks on the meta device
                     why = "tensors the config needs are missing from the file"
                 raise ModelLoadError(_config_mismatch(path, family, config, why)) from None
         elif source.kind == "hub":
