@@ -162,15 +162,15 @@ def test_bundled_configs_build_full_size_models_of_the_real_size(family):
 
     folder = BUNDLED / family
     index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-    counts = {}
+    built = {}
     with init_empty_weights():
-        counts["unet"] = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(folder, subfolder="unet"))
-        counts["vae"] = AutoencoderKL.from_config(AutoencoderKL.load_config(folder, subfolder="vae"))
+        built["unet"] = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(folder, subfolder="unet"))
+        built["vae"] = AutoencoderKL.from_config(AutoencoderKL.load_config(folder, subfolder="vae"))
         for sub in ("text_encoder", "text_encoder_2"):
             if sub in index:
                 cls = {"CLIPTextModel": CLIPTextModel, "CLIPTextModelWithProjection": CLIPTextModelWithProjection}[index[sub][1]]
-                counts[sub] = cls(CLIPTextConfig.from_pretrained(folder, subfolder=sub, local_files_only=True))
-    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in counts.items()}
+                built[sub] = cls(CLIPTextConfig.from_pretrained(folder, subfolder=sub, local_files_only=True))
+    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in built.items()}
     assert counts == PARAMS[family]
 
 
