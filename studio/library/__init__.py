@@ -4,15 +4,12 @@ Qt-free; the gallery view in :mod:`studio.ui.gallery` and the ``studio gallery``
 CLI are both built on :class:`Library`.
 """
 
-from studio.library.library import (
-    EXPORT_FORMATS,
-    SORTS,
-    GalleryEntry,
-    ImportReport,
-    Library,
-    ReconcileReport,
-    fts_query,
-)
+from studio.library.entry import GalleryEntry
+from studio.library.export import EXPORT_FORMATS
+from studio.library.importing import ImportReport
+from studio.library.library import Library
+from studio.library.reconcile import ReconcileReport
+from studio.library.search import SORTS, fts_query
 from studio.library.names import DEFAULT_TEMPLATE, TemplateError, render_template, safe_filename
 
 __all__ = [

@@ -1,0 +1,135 @@
+"""Exporting images to a folder or a zip, converted, renamed, with or without metadata (mixed into :class:`Library`)."""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from studio.engine import metadata as md_mod
+from studio.engine.errors import ImageLoadError, StudioError
+from studio.fsutil import StorageError, atomic_write, atomic_write_bytes
+from studio.library.entry import GalleryEntry
+from studio.library.names import DEFAULT_TEMPLATE, inside, render_template, template_fields, unique_name
+
+EXPORT_FORMATS = ("png", "jpeg", "webp")
+
+
+class ExportMixin:
+    """:meth:`export` and the per-image conversion it uses."""
+
+    def export(
+        self,
+        ids: Sequence[int],
+        dest: Path | str,
+        *,
+        fmt: str | None = None,
+        strip: bool = False,
+        template: str = DEFAULT_TEMPLATE,
+        sidecar: str | None = None,
+        quality: int = 95,
+    ) -> list[Path]:
+        """Export images to a folder (or a ``.zip`` when ``dest`` ends with .zip).
+
+        ``fmt``: png, jpeg, webp or None (keep each file's format). Metadata is
+        kept (PNG text chunks; EXIF UserComment + XMP for JPEG/WebP) unless
+        ``strip``. ``template`` names the files (fields: see
+        :mod:`studio.library.names`). ``sidecar``: None, "txt" (AUTOMATIC1111
+        text) or "json". Returns the files written (the archive for a zip).
+        """
+        dest = Path(dest)
+        if fmt is not None:
+            fmt = {"jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
+            if fmt not in EXPORT_FORMATS:
+                raise StudioError(f"Unknown export format {fmt!r}; use png, jpeg or webp.")
+        if sidecar not in (None, "txt", "json"):
+            raise StudioError(f"Unknown sidecar {sidecar!r}; use txt or json.")
+        template_fields(template)  # fail before writing anything
+        entries = self.get_many(list(ids))
+        missing = set(int(i) for i in ids) - {e.id for e in entries}
+        if missing:
+            raise StudioError(f"No image with id {', '.join(str(i) for i in sorted(missing))} in the library.")
+        items = []  # (name, bytes)
+        taken: set[str] = set()
+        as_zip = dest.suffix.lower() == ".zip"
+        folder = None if as_zip else dest
+        if folder is not None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(exc.errno, f"Could not create the folder {folder}: {exc.strerror}") from exc
+        for index, entry in enumerate(entries):
+            data, ext, md = self._export_bytes(entry, fmt, strip, quality)
+            name = unique_name(render_template(template, entry, ext, index=index), taken, folder)
+            items.append((name, data))
+            if sidecar:
+                stem = name[: -len(ext)]
+                if sidecar == "txt":
+                    side = md.a1111_text() if md is not None else ""
+                else:
+                    side = json.dumps(self._sidecar_json(entry, md), ensure_ascii=False, indent=2)
+                items.append((unique_name(stem + "." + sidecar, taken, folder), side.encode("utf-8")))
+        if as_zip:
+            def write_zip(fh: Any) -> None:
+                with zipfile.ZipFile(fh, "w") as zf:
+                    for name, data in items:
+                        info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+                        info.compress_type = zipfile.ZIP_DEFLATED if name.endswith((".txt", ".json")) else zipfile.ZIP_STORED
+                        zf.writestr(info, data)
+
+            return [atomic_write(dest, write_zip)]
+        assert folder is not None
+        written = []
+        for name, data in items:
+            written.append(atomic_write_bytes(inside(folder, name), data))
+        return written
+
+    def _sidecar_json(self, entry: GalleryEntry, md: md_mod.ImageMetadata | None) -> dict[str, Any]:
+        out = entry.to_json()
+        out.pop("path", None)
+        if md is not None:
+            out["metadata"] = md.to_json()
+        return out
+
+    def _export_bytes(
+        self, entry: GalleryEntry, fmt: str | None, strip: bool, quality: int
+    ) -> tuple[bytes, str, md_mod.ImageMetadata | None]:
+        path = entry.path
+        try:
+            md = md_mod.read_metadata(path)
+        except ImageLoadError as exc:
+            raise StudioError(f"Cannot export image {entry.id}: {exc}") from None
+        source_fmt = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}.get(md.format, "png")
+        target = fmt or source_fmt
+        ext = md_mod.EXTENSIONS[target]
+        if target == source_fmt and not strip and md.source == "studio":
+            return path.read_bytes(), ext, md  # already carries everything: copy as is
+        try:
+            with Image.open(path) as im:
+                im.load()
+                if im.mode not in ("RGB", "RGBA", "L"):
+                    im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
+                pixels = im.copy()
+        except (OSError, ValueError) as exc:
+            raise StudioError(f"Cannot export image {entry.id}: {exc}") from None
+        text = md.a1111_text() if (md.prompt or md.parameters or md.seed is not None) else None
+        studio = md.studio
+        if studio is None and entry.params:
+            studio = {
+                "format": "studio",
+                "format_version": 1,
+                "version": md_mod.studio_version(),
+                "params": entry.params,
+                "seed": entry.seed,
+                "model_name": entry.model,
+                "model_hash": entry.model_hash,
+                "imported_from": md.source,
+            }
+        extra = {k: v for k, v in md.raw.items() if k not in (md_mod.A1111_CHUNK, md_mod.STUDIO_CHUNK)}
+        data = md_mod.encode_image(pixels, target, text, studio, strip, extra_png_chunks=extra, quality=quality)
+        return data, ext, md
