@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import qasync
 from PIL import Image
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QEvent, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from studio.engine.metadata import read_metadata
@@ -313,6 +313,9 @@ def test_gui_never_stalls_during_generation(qtbot, window):
     heartbeat.timeout.connect(beat)
     window.params.steps.setValue(40)
     window.prompt_editor.set_text("keep the window alive")
+    # windows of earlier tests are deleted now, not in the middle of the measurement
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    qtbot.wait(50)
     timer.start()
     heartbeat.start()
     with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
@@ -322,3 +325,29 @@ def test_gui_never_stalls_during_generation(qtbot, window):
     worst = max(stalls)
     print(f"max GUI stall during generation: {worst} ms over {len(stalls)} beats")
     assert worst <= 100
+
+
+def test_inpaint_through_the_mask_hooks(qtbot, window, tmp_path):
+    """Inpaint mode: the mask painted on the canvas goes into the request, previews draw in place."""
+    init = np.zeros((64, 64, 3), np.uint8)
+    init[..., 2] = 180
+    path = tmp_path / "base.png"
+    Image.fromarray(init).save(path)
+    window.open_image(str(path))
+    qtbot.waitUntil(lambda: window.params.init_image() is not None, timeout=10_000)
+    assert window.masking is not None and window.mask_dock is not None
+    window.params.set_mode(Mode.INPAINT)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[16:48, 16:48] = 255
+    window.masking.load_mask(mask)
+    window.prompt_editor.set_text("a yellow square")
+    shown = window.previews_shown
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        job = window.generate()
+        assert job.request.mode is Mode.INPAINT and np.array_equal(job.request.mask, mask)
+        assert window.canvas.image_item.pixmap().width() == 64  # the image stays; previews draw over it
+    assert window.previews_shown > shown
+    result = window.last_images[0].image
+    assert result.shape == (64, 64, 3)
+    assert np.array_equal(result[:4], init[:4])  # far from the mask nothing changed
+    qtbot.waitUntil(lambda: len(gallery_entries()) == 1, timeout=10_000)

@@ -105,6 +105,7 @@ class CanvasView(QGraphicsView):
         self._drag_from: QPoint | None = None
         self._frame_pending = False
         self._auto_fit = True
+        self.placeholder = "Write a prompt and press Ctrl+Enter,\nor drop an image here to start from it."
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
@@ -287,6 +288,15 @@ class CanvasView(QGraphicsView):
         painter.resetTransform()
         painter.fillRect(device_rect, self._checker)
         painter.restore()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawForeground(painter, rect)
+        if self.image_item.pixmap().isNull() and self.placeholder:
+            painter.save()
+            painter.resetTransform()
+            painter.setPen(QColor("#5c6370"))
+            painter.drawText(self.viewport().rect(), Qt.AlignCenter | Qt.TextWordWrap, self.placeholder)
+            painter.restore()
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)

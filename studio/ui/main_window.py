@@ -80,7 +80,8 @@ class MainWindow(QMainWindow):
         self.preview_latencies: list[float] = []  # seconds from engine event to canvas painted
         self.previews_shown = 0
         self._preview_stamp: float | None = None
-        self._job_sizes: dict[int, tuple[int, int]] = {}
+        self._jobs: dict[int, tuple[GenerationRequest, tuple[int, int]]] = {}  # queued/running: request, canvas size
+        self.masking = None  # the inpainting mask controller (studio.ui.mask_panel), attached after show
         self._running_job: int | None = None
         self._shown_job: int | None = None
         self._generated_for: dict[int, object] = {}  # id(QImage) -> GeneratedImage of the last batch
@@ -134,7 +135,8 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
         self.addDockWidget(area, dock)
-        if hasattr(self, "view_menu"):
+        if hasattr(self, "view_menu"):  # a dock added after start-up: its saved place, and a View entry
+            self.restoreDockWidget(dock)
             self.view_menu.addAction(dock.toggleViewAction())
         return dock
 
@@ -150,6 +152,14 @@ class MainWindow(QMainWindow):
         self.gallery_dock.widget().deleteLater()
         self.gallery_dock.setWidget(gallery)
         self.gallery = gallery
+
+    def _attach_masking(self) -> None:
+        """Mask painting for Inpaint mode (issue 5's panel, docked through this window's hooks)."""
+        if self.masking is not None:
+            return
+        from studio.ui.mask_panel import attach_to_window
+
+        attach_to_window(self)  # sets self.masking, self.mask_dock and self.mask_provider
 
     def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, menu=None, name: str = "") -> QAction:
         act = QAction(text, self)
@@ -264,6 +274,7 @@ class MainWindow(QMainWindow):
         if self.gen is not None:
             return
         self._open_gallery()
+        self._attach_masking()
         s = self.settings
         self.gen = GeneratorThread(EngineOptions(s.device, s.dtype, s.preview_every), self)
         w = self.gen.worker
@@ -313,7 +324,10 @@ class MainWindow(QMainWindow):
         mask = None
         if mode is Mode.INPAINT and self.mask_provider is not None:
             mask = self.mask_provider()
-        return GenerationRequest(prompt=prompt, negative_prompt=negative, init_image=init, mask=mask, **values)
+        request = GenerationRequest(prompt=prompt, negative_prompt=negative, init_image=init, mask=mask, **values)
+        if mode is Mode.INPAINT and self.masking is not None:
+            request = self.masking.apply_to_request(request)  # area, padding, blur, masked content
+        return request
 
     def generate(self) -> object | None:
         """Queue a job from the prompt and parameters (runs next, or after the running one)."""
@@ -325,7 +339,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(exc), 8000)
             return None
         job = self.gen.submit(request)
-        self._job_sizes[job.id] = self._target_size(request)
+        self._jobs[job.id] = (request, self._target_size(request))
         self.prompt_editor.remember()
         if self._running_job is not None:
             self.statusBar().showMessage(f"Queued: {job.summary()}", 4000)
@@ -366,8 +380,14 @@ class MainWindow(QMainWindow):
         if update is None or update.job_id != self._running_job:
             return
         self.canvas_panel.show_progress(update.step, update.total, update.eta, len(self.gen.queue.waiting()))
-        if update.preview is not None:
-            w, h = self._job_sizes.get(update.job_id, (0, 0))
+        if update.preview is None:
+            return
+        request, (w, h) = self._jobs.get(update.job_id, (None, (0, 0)))
+        if request is not None and request.mode is Mode.INPAINT and self.masking is not None:
+            # drawn in place over the region being repainted, seen through the feathered mask
+            self.masking.show_preview(update.preview, request, update.box)
+            self.previews_shown += 1
+        else:
             ph, pw = update.preview.shape[:2]
             self.canvas.show_preview(to_qimage(update.preview), w or pw * 8, h or ph * 8)
             self._preview_stamp = update.posted_at
@@ -420,7 +440,9 @@ class MainWindow(QMainWindow):
         self.canvas_panel.reset_progress("Cancelled")
 
     def _finish_job(self, job_id: int) -> None:
-        self._job_sizes.pop(job_id, None)
+        self._jobs.pop(job_id, None)
+        if self.masking is not None:
+            self.masking.clear_preview()
         if self._running_job == job_id:
             self._running_job = None
         self._preview_stamp = None
@@ -545,7 +567,14 @@ class MainWindow(QMainWindow):
 
     # -- closing -----------------------------------------------------------------------------------
 
+    def showEvent(self, event) -> None:
+        self.canvas.undo_stack.blockSignals(False)
+        super().showEvent(event)
+
     def closeEvent(self, event) -> None:
+        # listeners of the undo stack must not hear the clear() it does when it is destroyed,
+        # after other panels of the window are already gone
+        self.canvas.undo_stack.blockSignals(True)
         if not self._closing:
             self._closing = True
             self.save_settings()

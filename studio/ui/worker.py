@@ -24,7 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from studio.engine.errors import GenerationCancelled, StudioError
-from studio.engine.events import Progress, Status
+from studio.engine.events import PreviewRegion, Progress, Status
 from studio.engine.request import GenerationRequest
 from studio.ui.job_queue import CANCELLED, DONE, FAILED, Job, JobQueue
 
@@ -49,6 +49,7 @@ class ProgressUpdate:
     eta: float
     preview: np.ndarray | None  # newest preview not yet shown (HxWx3 uint8) or None
     posted_at: float  # time.perf_counter() when the engine reported the preview/step
+    box: tuple[int, int, int, int] | None = None  # inpainting: where on the init image previews go
 
 
 class Worker(QObject):
@@ -75,6 +76,7 @@ class Worker(QObject):
         self._mail_lock = threading.Lock()
         self._mail: ProgressUpdate | None = None
         self._posted = False
+        self._region: tuple[int, int, int, int] | None = None
 
     # -- slots (run on the worker thread) ---------------------------------------------------
 
@@ -163,9 +165,13 @@ class Worker(QObject):
                 self.job_failed.emit(job.id, f"The engine could not start: {exc}")
                 return
 
+        self._region = None
+
         def on_event(event) -> None:
             if isinstance(event, Progress):
                 self._post_progress(job.id, event)
+            elif isinstance(event, PreviewRegion):
+                self._region = event.box
             elif isinstance(event, Status):
                 self._on_status(event)
 
@@ -227,6 +233,7 @@ class Worker(QObject):
                 eta=p.eta,
                 preview=preview,
                 posted_at=posted_at,
+                box=self._region,
             )
             if self._posted:
                 return  # the GUI has not taken the last one yet: it will see this newer one
@@ -243,13 +250,16 @@ class Worker(QObject):
     def stop(self) -> None:
         self._stopping = True
 
-    def close_library(self) -> None:
+    @Slot()
+    def finish(self) -> None:
+        """Close the worker's library connection on its own thread, then end the thread's loop."""
         lib, self._library = self._library, None
-        if lib is not None and hasattr(lib, "close"):
+        if lib is not None:
             try:
                 lib.close()
             except Exception:
-                pass
+                traceback.print_exc()
+        QThread.currentThread().quit()
 
 
 def _lower_thread_priority(step: int = 4) -> None:
@@ -287,6 +297,7 @@ class GeneratorThread(QObject):
     _load = Signal(object)
     _options = Signal(object)
     _wake = Signal()
+    _finish = Signal()
 
     def __init__(self, options: EngineOptions, parent=None):
         super().__init__(parent)
@@ -300,6 +311,7 @@ class GeneratorThread(QObject):
         self._load.connect(self.worker.load_model)
         self._options.connect(self.worker.apply_options)
         self._wake.connect(self.worker.drain)
+        self._finish.connect(self.worker.finish)
         self.thread.start(QThread.LowPriority)
 
     def start(self, model: str | None) -> None:
@@ -325,8 +337,5 @@ class GeneratorThread(QObject):
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         self.worker.stop()
         self.queue.clear()
-        self.thread.quit()
-        done = self.thread.wait(timeout_ms)
-        if done:
-            self.worker.close_library()
-        return done
+        self._finish.emit()  # runs after the current job (cancelled above) and its save
+        return self.thread.wait(timeout_ms)
