@@ -1,0 +1,145 @@
+"""The AUTOMATIC1111 ``parameters`` text: write it for an image, parse it back.
+
+Also the lenient number parsing the readers share (values from untrusted files).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from studio.engine.events import GeneratedImage
+from studio.engine.metadata.keys import studio_version
+from studio.engine.schedulers import resolve_name
+
+
+def _fmt_number(value: Any) -> str:
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def _a1111_value(value: Any) -> str:
+    text = _fmt_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+    if any(ch in text for ch in ",:\n\r") or (text.startswith('"') and text.endswith('"') and len(text) > 1):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+def format_a1111(prompt: str, negative_prompt: str, pairs: list[tuple[str, Any]]) -> str:
+    """The AUTOMATIC1111 ``parameters`` text from a prompt, a negative and ordered key/value pairs."""
+    lines = [prompt or ""]
+    if negative_prompt:
+        lines.append(f"Negative prompt: {negative_prompt}")
+    rendered = [f"{key}: {_a1111_value(value)}" for key, value in pairs if value is not None and value != ""]
+    lines.append(", ".join(rendered))
+    return "\n".join(lines)
+
+
+def _scheduler_pair(name: str) -> tuple[str, str]:
+    try:
+        spec = resolve_name(name)
+    except Exception:  # an unknown name from an old file: write it as is
+        return name, "Automatic"
+    return spec.a1111_sampler or spec.name, spec.a1111_schedule
+
+
+def a1111_parameters(img: GeneratedImage) -> str:
+    """The image's parameters in the exact AUTOMATIC1111 layout (see DESIGN.md)."""
+    req = img.request
+    sampler, schedule = _scheduler_pair(req.scheduler)
+    pairs: list[tuple[str, Any]] = [
+        ("Steps", req.steps),
+        ("Sampler", sampler),
+        ("Schedule type", schedule),
+        ("CFG scale", req.cfg_scale),
+        ("Seed", img.seed),
+        ("Size", f"{img.width}x{img.height}"),
+        ("Model hash", img.model_hash or None),
+        ("Model", img.model_name or None),
+    ]
+    mode = req.mode.value
+    if mode in ("img2img", "inpaint"):
+        pairs.append(("Denoising strength", req.strength))
+    if mode == "inpaint":
+        pairs += [
+            ("Mask blur", req.mask_blur),
+            ("Inpaint area", "Only masked" if req.inpaint_area.value == "only_masked" else "Whole picture"),
+            ("Masked area padding", req.inpaint_padding),
+            ("Masked content", "original" if req.masked_content.value == "original" else "latent noise"),
+        ]
+    if req.batch_size > 1:
+        pairs.append(("Batch size", req.batch_size))
+    pairs.append(("Version", studio_version()))
+    return format_a1111(req.prompt, req.negative_prompt, pairs)
+
+
+_PAIR_RE = re.compile(r'\s*([\w][\w \-/+().\[\]]*?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        try:
+            decoded = json.loads(value)
+            if isinstance(decoded, str):
+                return decoded
+        except json.JSONDecodeError:
+            pass
+    return value
+
+
+def _parse_pairs(line: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(line):
+        m = _PAIR_RE.match(line, pos)
+        if not m or m.end() == pos:
+            break
+        out[m.group(1).strip()] = _unquote(m.group(2))
+        pos = m.end()
+    return out
+
+
+def parse_a1111(text: str) -> dict[str, Any]:
+    """Split AUTOMATIC1111 text into ``prompt``, ``negative_prompt`` and the parameter pairs.
+
+    The last line counts as parameters only when it holds at least 3 pairs;
+    JSON-quoted values are unquoted. Pair keys keep the A1111 spelling
+    (``Steps``, ``CFG scale``...).
+    """
+    lines = (text or "").replace("\r\n", "\n").strip("\n").split("\n")
+    params: dict[str, str] = {}
+    if lines:
+        pairs = _parse_pairs(lines[-1].strip())
+        if len(pairs) >= 3:
+            params = pairs
+            lines = lines[:-1]
+    prompt_lines: list[str] = []
+    negative_lines: list[str] = []
+    in_negative = False
+    for line in lines:
+        if line.startswith("Negative prompt:"):
+            in_negative = True
+            line = line[len("Negative prompt:") :].lstrip(" ")
+        (negative_lines if in_negative else prompt_lines).append(line)
+    out: dict[str, Any] = {"prompt": "\n".join(prompt_lines).strip(), "negative_prompt": "\n".join(negative_lines).strip()}
+    out.update(params)
+    return out
+
+
+def _int(value: Any) -> int | None:
+    try:
+        if isinstance(value, bool):
+            return None
+        return int(float(value)) if isinstance(value, (str, float)) else int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        return None
