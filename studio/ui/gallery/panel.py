@@ -1,5 +1,9 @@
 """GalleryPanel: search, filters, the thumbnail grid, the detail panel and every gallery action.
 
+The pieces live beside it: :mod:`.filter_bar` (search and filters), :mod:`.actions`
+(delete/undo, export dialog, copy, reveal, import, context menu), :mod:`.tasks`
+(background work); the panel wires them together.
+
 Signals to the main window:
 
 * ``reuse_parameters(dict)``: a ``GenerationRequest.to_params()``-style dict
@@ -14,120 +18,33 @@ worker threads; the GUI thread only runs indexed SQLite queries.
 
 from __future__ import annotations
 
-import datetime as _dt
-import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QObject, QProcess, QRunnable, Qt, QThreadPool, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QUndoCommand, QUndoStack
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QUndoStack
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
-    QMenu,
     QPushButton,
-    QSlider,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from studio.library import DEFAULT_TEMPLATE, GalleryEntry, Library
+from studio.library import GalleryEntry, Library
+from studio.ui.gallery import actions
+from studio.ui.gallery.actions import DeleteCommand, ExportDialog
 from studio.ui.gallery.detail import DetailPanel
+from studio.ui.gallery.filter_bar import FilterBar
 from studio.ui.gallery.model import GalleryModel
+from studio.ui.gallery.tasks import BackgroundTask
 from studio.ui.gallery.thumbnails import ThumbnailLoader
-from studio.ui.gallery.view import DEFAULT_THUMB, MAX_THUMB, MIN_THUMB, GalleryView
-
-SORT_LABELS = [("Newest", "newest"), ("Oldest", "oldest"), ("Random", "random")]
-DATE_RANGES = ["Any time", "Today", "Last 7 days", "Last 30 days", "This year", "Custom range"]
-
-
-# -- background work ---------------------------------------------------------------------
-
-
-class _TaskSignals(QObject):
-    done = Signal(object)
-    failed = Signal(str)
-
-
-class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any]):
-        super().__init__()
-        self.fn = fn
-        self.signals = _TaskSignals()
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:  # noqa: BLE001 - reported to the user as one line
-            if not isinstance(exc, (OSError, ValueError)) and type(exc).__module__.split(".")[0] != "studio":
-                traceback.print_exc()
-            self.signals.failed.emit(str(exc) or type(exc).__name__)
-            return
-        self.signals.done.emit(result)
-
-
-class DeleteCommand(QUndoCommand):
-    """Moving images to the trash; undo brings them back."""
-
-    def __init__(self, panel: GalleryPanel, ids: list[int]):
-        super().__init__(f"Delete {len(ids)} image{'s' if len(ids) != 1 else ''}")
-        self.panel = panel
-        self.ids = list(ids)
-
-    def redo(self) -> None:
-        self.ids = self.panel.library.delete(self.ids) or self.ids
-        self.panel.refresh()
-
-    def undo(self) -> None:
-        self.panel.library.restore(self.ids)
-        self.panel.refresh(select=self.ids)
-
-
-class ExportDialog(QDialog):
-    def __init__(self, count: int, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(f"Export {count} image{'s' if count != 1 else ''}")
-        self.format = QComboBox()
-        for label, value in (("Keep each file's format", None), ("PNG", "png"), ("JPEG", "jpeg"), ("WebP", "webp")):
-            self.format.addItem(label, value)
-        self.template = QLineEdit(DEFAULT_TEMPLATE)
-        self.template.setToolTip("Fields: {date} {time} {datetime} {seed} {prompt} {negative} {model} {id} {steps} {cfg} {sampler} {width} {height} {index}")
-        self.strip = QCheckBox("Strip all metadata (pixels only)")
-        self.sidecar = QComboBox()
-        for label, value in (("No sidecar file", None), (".txt beside each image (AUTOMATIC1111 text)", "txt"), (".json beside each image", "json")):
-            self.sidecar.addItem(label, value)
-        self.as_zip = QCheckBox("Into one .zip archive")
-        form = QFormLayout(self)
-        form.addRow("Format", self.format)
-        form.addRow("File names", self.template)
-        form.addRow("", self.strip)
-        form.addRow("Sidecar", self.sidecar)
-        form.addRow("", self.as_zip)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def values(self) -> dict[str, Any]:
-        return {
-            "fmt": self.format.currentData(),
-            "template": self.template.text().strip() or DEFAULT_TEMPLATE,
-            "strip": self.strip.isChecked(),
-            "sidecar": self.sidecar.currentData(),
-        }
+from studio.ui.gallery.view import GalleryView
 
 
 # -- the panel ---------------------------------------------------------------------------
@@ -148,35 +65,18 @@ class GalleryPanel(QWidget):
         self._owns_library = library is None
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # reconcile/import/export one at a time, in order
-        self._tasks: set[_Task] = set()
+        self._tasks: set[BackgroundTask] = set()
         self.loader = ThumbnailLoader(self.library.thumbnails, workers=2, parent=self)
         self.model = GalleryModel(self.library, self.loader, self)
         self.undo_stack = QUndoStack(self)
         self._closed = False
 
-        # search and filters
-        self.search_box = QLineEdit(placeholderText="Search prompts…", objectName="gallerySearch")
-        self.search_box.setClearButtonEnabled(True)
-        self.sort_combo = QComboBox(objectName="gallerySort")
-        for label, value in SORT_LABELS:
-            self.sort_combo.addItem(label, value)
-        self.size_slider = QSlider(Qt.Horizontal, objectName="galleryThumbSize")
-        self.size_slider.setRange(MIN_THUMB, MAX_THUMB)
-        self.size_slider.setValue(DEFAULT_THUMB)
-        self.size_slider.setToolTip("Thumbnail size")
-        self.size_slider.setMaximumWidth(90)
-        self.model_combo = QComboBox(objectName="galleryModelFilter")
-        self.model_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(8)
-        self.board_combo = QComboBox(objectName="galleryBoardFilter")
-        self.board_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.board_combo.setMinimumContentsLength(6)
-        self.fav_button = QToolButton(text="★", checkable=True, objectName="galleryFavFilter", toolTip="Favourites only")
-        self.date_combo = QComboBox(objectName="galleryDateFilter")
-        self.date_combo.addItems(DATE_RANGES)
-        today = QDate.currentDate()
-        self.date_from = QDateEdit(today.addDays(-7), calendarPopup=True, displayFormat="yyyy-MM-dd")
-        self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="yyyy-MM-dd")
+        # search and filters (the panel's attributes name the bar's widgets, as before the bar was split out)
+        self.filter_bar = FilterBar(self)
+        fb = self.filter_bar
+        self.search_box, self.sort_combo, self.size_slider = fb.search_box, fb.sort_combo, fb.size_slider
+        self.model_combo, self.board_combo, self.fav_button = fb.model_combo, fb.board_combo, fb.fav_button
+        self.date_combo, self.date_from, self.date_to, self.custom_dates = fb.date_combo, fb.date_from, fb.date_to, fb.custom_dates
         self.count_label = QLabel("", objectName="galleryCount")
         self.message_label = QLabel("", objectName="galleryMessage")
         self.message_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -195,24 +95,6 @@ class GalleryPanel(QWidget):
         bar.addWidget(self.undo_button)
         self.undo_bar.hide()
 
-        row1 = QHBoxLayout()
-        row1.addWidget(self.search_box, 1)
-        row1.addWidget(self.sort_combo)
-        row1.addWidget(self.size_slider)
-        row2 = QHBoxLayout()
-        row2.addWidget(self.fav_button)
-        row2.addWidget(self.model_combo, 1)
-        row2.addWidget(self.board_combo, 1)
-        row2.addWidget(self.date_combo)
-        row3 = QHBoxLayout()
-        row3.addWidget(self.date_from)
-        row3.addWidget(QLabel("to"))
-        row3.addWidget(self.date_to)
-        row3.addStretch(1)
-        self.custom_dates = QWidget()
-        self.custom_dates.setLayout(row3)
-        row3.setContentsMargins(0, 0, 0, 0)
-        self.custom_dates.hide()
         splitter = QSplitter(Qt.Vertical)
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -231,22 +113,11 @@ class GalleryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
-        layout.addWidget(self.custom_dates)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(splitter, 1)
 
         # wiring
-        self._search_timer = QTimer(self, singleShot=True, interval=60)
-        self._search_timer.timeout.connect(self.apply_filters)
-        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
-        self.search_box.returnPressed.connect(self.apply_filters)
-        for combo in (self.sort_combo, self.model_combo, self.board_combo):
-            combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        self.date_combo.currentIndexChanged.connect(self._date_range_changed)
-        self.date_from.dateChanged.connect(lambda _d: self.apply_filters())
-        self.date_to.dateChanged.connect(lambda _d: self.apply_filters())
-        self.fav_button.toggled.connect(lambda _on: self.apply_filters())
+        self.filter_bar.changed.connect(self.apply_filters)
         self.size_slider.valueChanged.connect(self.view.set_thumb_size)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_count())
@@ -283,52 +154,14 @@ class GalleryPanel(QWidget):
     # -- filters -----------------------------------------------------------------------
 
     def _fill_combos(self) -> None:
-        def refill(combo: QComboBox, first: str, items: list[str]) -> None:
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem(first, None)
-            for item in items:
-                combo.addItem(item, item)
-            i = combo.findData(current) if current is not None else 0
-            combo.setCurrentIndex(max(0, i))
-            combo.blockSignals(False)
-
-        refill(self.model_combo, "All models", self.library.models())
-        refill(self.board_combo, "All boards", [name for name, _n in self.library.boards()])
-
-    def _date_range_changed(self, _index: int) -> None:
-        self.custom_dates.setVisible(self.date_combo.currentText() == "Custom range")
-        self.apply_filters()
-
-    def _date_filter(self) -> tuple[Any, Any]:
-        choice = self.date_combo.currentText()
-        today = _dt.date.today()
-        if choice == "Today":
-            return today, today
-        if choice == "Last 7 days":
-            return today - _dt.timedelta(days=6), today
-        if choice == "Last 30 days":
-            return today - _dt.timedelta(days=29), today
-        if choice == "This year":
-            return _dt.date(today.year, 1, 1), today
-        if choice == "Custom range":
-            return self.date_from.date().toPython(), self.date_to.date().toPython()
-        return None, None
+        self.filter_bar.fill_combos(self.library.models(), [name for name, _n in self.library.boards()])
 
     def current_filters(self) -> dict[str, Any]:
-        date_from, date_to = self._date_filter()
-        return {
-            "model": self.model_combo.currentData(),
-            "board": self.board_combo.currentData(),
-            "favourite": True if self.fav_button.isChecked() else None,
-            "date_from": date_from,
-            "date_to": date_to,
-        }
+        return self.filter_bar.current_filters()
 
     def apply_filters(self) -> None:
         """Run the search box's query with the filters and sort (the instant search)."""
-        self._search_timer.stop()
+        self.filter_bar.cancel_pending()
         keep = self._current_id()
         sort = self.sort_combo.currentData()
         seed = self.model.random_seed + 1 if sort == "random" else None
@@ -417,11 +250,7 @@ class GalleryPanel(QWidget):
         entry = self.current_entry()
         if entry is None:
             return
-        params = dict(entry.params)
-        params.setdefault("prompt", entry.prompt)
-        params.setdefault("negative_prompt", entry.negative_prompt)
-        if entry.seed is not None and 0 <= entry.seed <= 2**32 - 1:
-            params["seed"] = int(entry.seed)
+        params = actions.reuse_params(entry)
         self.reuse_parameters.emit(params)
         self.status.emit(f"Parameters of image {entry.id} reused (seed {params.get('seed', 'random')}).")
 
@@ -448,21 +277,13 @@ class GalleryPanel(QWidget):
         entry = self.current_entry()
         if entry is None:
             return
-        image = QImage(str(entry.path))
-        if image.isNull():
+        if not actions.copy_image(entry):
             self.status.emit(f"Could not read {entry.path.name}.")
             return
-        QGuiApplication.clipboard().setImage(image)
         self.status.emit("Image copied.")
 
     def parameters_text(self, entry: GalleryEntry) -> str:
-        from studio.engine.errors import ImageLoadError
-        from studio.engine.metadata import read_metadata
-
-        try:
-            return read_metadata(entry.path).a1111_text()
-        except ImageLoadError:
-            return entry.prompt
+        return actions.parameters_text(entry)
 
     def copy_parameters(self) -> None:
         entry = self.current_entry()
@@ -475,13 +296,7 @@ class GalleryPanel(QWidget):
         entry = self.current_entry()
         if entry is None:
             return
-        path = str(entry.path)
-        if sys.platform == "darwin":
-            QProcess.startDetached("open", ["-R", path])
-        elif sys.platform.startswith("win"):
-            QProcess.startDetached("explorer", ["/select," + str(entry.path).replace("/", "\\")])
-        else:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(entry.path.parent)))
+        actions.reveal_in_file_manager(entry)
 
     def delete_selected(self) -> None:
         ids = self.selected_ids() or ([self._current_id()] if self._current_id() is not None else [])
@@ -525,29 +340,7 @@ class GalleryPanel(QWidget):
     def _context_menu(self, pos) -> None:
         if not self.view.indexAt(pos).isValid():
             return
-        menu = QMenu(self)
-        menu.addAction("Reuse parameters", self.reuse_current)
-        menu.addAction("Send to canvas (img2img)", lambda: self.send_current("init"))
-        menu.addAction("Send to canvas for inpainting", lambda: self.send_current("inpaint"))
-        menu.addSeparator()
-        menu.addAction("Toggle favourite\tF", self.toggle_favourite)
-        boards = menu.addMenu("Add to board")
-        for name, _n in self.library.boards():
-            boards.addAction(name, lambda n=name: self.add_to_board(n))
-        boards.addSeparator()
-        boards.addAction("New board…", self._new_board)
-        current_board = self.board_combo.currentData()
-        if current_board:
-            menu.addAction(f"Remove from {current_board}", lambda: self.remove_from_board(current_board))
-        menu.addSeparator()
-        menu.addAction("Copy image", self.copy_image)
-        menu.addAction("Copy parameters", self.copy_parameters)
-        menu.addAction("Show in file manager", self.reveal_current)
-        menu.addAction("Export…", self.open_export_dialog)
-        menu.addSeparator()
-        delete = QAction("Delete\tDel", menu)
-        delete.triggered.connect(self.delete_selected)
-        menu.addAction(delete)
+        menu = actions.context_menu(self, self.board_combo.currentData())
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # -- new images, reconcile, import, export -------------------------------------------
@@ -563,8 +356,8 @@ class GalleryPanel(QWidget):
         else:
             self.refresh()
 
-    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], what: str) -> _Task:
-        task = _Task(fn)
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], what: str) -> BackgroundTask:
+        task = BackgroundTask(fn)
         self._tasks.add(task)
 
         def finished(result: Any) -> None:
@@ -591,48 +384,20 @@ class GalleryPanel(QWidget):
         if report.changed:
             self.model.forget(report.updated + report.broken)
             self.refresh()
-            parts = []
-            if report.added:
-                parts.append(f"{len(report.added)} found")
-            if report.removed:
-                parts.append(f"{len(report.removed)} missing removed")
-            if report.updated:
-                parts.append(f"{len(report.updated)} changed")
-            if parts:
-                self.status.emit("Gallery updated: " + ", ".join(parts) + ".")
+            message = actions.reconcile_message(report)
+            if message:
+                self.status.emit(message)
         self.reconciled.emit(report)
 
     def import_paths(self, paths: list[str]) -> None:
         """Import dropped files and folders (copied into the library) on a worker thread."""
 
         def work():
-            from studio.library import ImportReport
-
-            total = ImportReport()
-            files = []
-            for p in map(Path, paths):
-                if p.is_dir():
-                    r = self.library.import_folder(p)
-                    total.added += r.added
-                    total.duplicates += r.duplicates
-                    total.skipped += r.skipped
-                else:
-                    files.append(p)
-            if files:
-                r = self.library.import_files(files)
-                total.added += r.added
-                total.duplicates += r.duplicates
-                total.skipped += r.skipped
-            return total
+            return actions.import_paths(self.library, paths)
 
         def done(report) -> None:
             self.refresh(select=report.added)
-            msg = f"Imported {len(report.added)} image(s)."
-            if report.duplicates:
-                msg += f" {len(report.duplicates)} already there."
-            if report.skipped:
-                msg += f" {len(report.skipped)} skipped."
-            self.status.emit(msg)
+            self.status.emit(actions.import_message(report))
             self.imported.emit(report)
 
         self._run(work, done, "Import")
