@@ -36,6 +36,17 @@ def tokenizer_dir() -> Path:
     return state_dir() / "tokenizer"
 
 
+def vae_fingerprint() -> str:
+    """sha256 of the final VAE weights: the UNet is only valid for the VAE it was trained on."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(vae_final_dir() / "diffusion_pytorch_model.safetensors", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def atomic_torch_save(obj, path: Path) -> None:
     path = Path(path)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")

@@ -162,6 +162,10 @@ def train(args) -> None:
     step, samples_seen = 0, 0
     ck = state.load_ckpt(state.unet_ckpt())
     pool_state = state.load_ckpt(state.latents_pool())
+    fingerprint = state.vae_fingerprint()
+    if ck is not None and ck.get("vae_sha256") not in (None, fingerprint):
+        raise SystemExit("the VAE in vae_final/ changed since this UNet checkpoint was made: its latents no longer "
+                         "match. Move unet_ckpt.pt and latent_pool.pt away to start the UNet afresh.")
     if ck is not None and pool_state is not None:
         te.load_state_dict(ck["te"])
         unet.load_state_dict(ck["unet"])
@@ -216,11 +220,11 @@ def train(args) -> None:
             losses, t_log = [], time.time()
         if time.time() - t_ck > args.ckpt_minutes * 60:
             save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                            {"samples_seen": samples_seen, "args": vars(args)})
+                            {"samples_seen": samples_seen, "args": vars(args), "vae_sha256": fingerprint})
             t_ck = time.time()
             log.log(f"checkpoint at step {step}")
     save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                    {"samples_seen": samples_seen, "args": vars(args)})
+                    {"samples_seen": samples_seen, "args": vars(args), "vae_sha256": fingerprint})
     log.log(f"stopped at step {step}; checkpoint written")
 
 

@@ -78,6 +78,9 @@ def save_final(vae, psnr_db: float, step: int) -> None:
 
 
 def train(args) -> None:
+    if state.unet_ckpt().exists() and not args.force:
+        raise SystemExit(f"{state.unet_ckpt()} exists: changing the VAE would invalidate the trained UNet. "
+                         "Use --force (and move the UNet checkpoint and latent pool away) to retrain the VAE.")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     log = state.Logger("vae")
@@ -105,8 +108,11 @@ def train(args) -> None:
         if not full:
             x = random_crops(x, args.crop, rng)
         warm = min(1.0, (step + 1) / 100)
+        # linear decay to 5% over the last --decay-minutes of this run's time budget
+        left = args.max_minutes - (time.time() - t_start) / 60
+        decay = max(0.05, min(1.0, left / args.decay_minutes)) if args.decay_minutes > 0 else 1.0
         for g in opt.param_groups:
-            g["lr"] = args.lr * warm
+            g["lr"] = args.lr * warm * decay
         post = vae.encode(x).latent_dist
         y = vae.decode(post.sample()).sample
         l1 = (y - x).abs().mean()
@@ -119,7 +125,7 @@ def train(args) -> None:
         opt.step()
         step += 1
         if step % 25 == 0:
-            log.log(f"step {step} loss {loss.item():.4f} l1 {l1.item():.4f} edge {le.item():.4f} kl {kl.item():.1f}")
+            log.log(f"step {step} lr {opt.param_groups[0]['lr']:.1e} loss {loss.item():.4f} l1 {l1.item():.4f} edge {le.item():.4f} kl {kl.item():.1f}")
         done_time = (time.time() - t_start) / 60 >= args.max_minutes
         if step % args.eval_every == 0 or done_time or step >= args.max_steps:
             last_psnr, x_e, y_e = evaluate_vae(vae)
@@ -150,10 +156,12 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--edge-weight", type=float, default=1.0)
     p.add_argument("--kl-weight", type=float, default=1e-6)
     p.add_argument("--max-minutes", type=float, default=40.0)
+    p.add_argument("--decay-minutes", type=float, default=0.0, help="decay the LR over the last N minutes")
     p.add_argument("--max-steps", type=int, default=10**9)
     p.add_argument("--target-psnr", type=float, default=30.0)
     p.add_argument("--eval-every", type=int, default=200)
     p.add_argument("--ckpt-minutes", type=float, default=4.0)
+    p.add_argument("--force", action="store_true", help="train even though a UNet checkpoint exists")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
 
