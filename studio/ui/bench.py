@@ -75,7 +75,7 @@ def generation_figures(model: str | None = None, steps: int = 20, repeats: int =
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEvent, QTimer
     from PySide6.QtWidgets import QApplication
 
     from studio.settings import Settings
@@ -110,6 +110,9 @@ def generation_figures(model: str | None = None, steps: int = 20, repeats: int =
             window.generate()  # warm-up: first-run costs (preview fit, caches) are not GUI stalls
             _wait(app, lambda: len(done) == 1, 600)
             window.preview_latencies.clear()
+            # windows closed before this run are deleted now, not during the measurement
+            QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+            _wait(app, lambda: False, 0.05)
             clock.start()
             heartbeat.start()
             for i in range(repeats):

@@ -136,7 +136,11 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
         self.addDockWidget(area, dock)
         if hasattr(self, "view_menu"):  # a dock added after start-up: its saved place, and a View entry
-            self.restoreDockWidget(dock)
+            saved = bytes(_unb64(self.settings.window_state))
+            if dock.objectName().encode("utf-16-be") in saved:
+                self.restoreDockWidget(dock)  # where (and whether) the user last had it
+            else:
+                dock.show()  # new to this layout: where it was added
             self.view_menu.addAction(dock.toggleViewAction())
         return dock
 

@@ -83,6 +83,9 @@ class Worker(QObject):
     @Slot(object)
     def start(self, model: str | None) -> None:
         """Import the engine, create it and load ``model`` (None = starter model)."""
+        # idle torch CPU threads sleep instead of spinning, leaving the cores to the GUI
+        # (read when torch's OpenMP starts, i.e. on the import below)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         _lower_thread_priority()
         self.model_state.emit("loading", "Loading engine…")
         try:
@@ -262,7 +265,7 @@ class Worker(QObject):
         QThread.currentThread().quit()
 
 
-def _lower_thread_priority(step: int = 4) -> None:
+def _lower_thread_priority(step: int = 2) -> None:
     """Make this thread (and the torch threads it starts) yield the CPU to the GUI thread.
 
     On Linux a nice value is per thread and inherited by threads created
