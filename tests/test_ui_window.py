@@ -7,6 +7,13 @@ signals on the GUI thread; the library writes the gallery files.
 
 from __future__ import annotations
 
+import os
+
+# As the app's worker does before it imports torch: idle OpenMP threads sleep instead of
+# spinning. On a shared 2-core box spinning threads make each step ~100x slower. It only
+# takes effect when torch is imported after this (the tiny-pipeline fixtures import it later).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import asyncio
 import time
 
@@ -292,7 +299,12 @@ def test_settings_dialog_edits_and_applies(qtbot, window):
     window.apply_settings(dialog.result_settings())
     assert window.settings.preview_every == 2
     assert Settings.load().preview_every == 2
-    qtbot.waitUntil(lambda: window.gen.worker.engine.settings.preview_every == 2, timeout=5000)
+
+    def reloaded() -> bool:  # a new dtype: the worker made a new engine and reloaded the model
+        engine = window.gen.worker.engine
+        return engine is not None and (engine.settings.dtype, engine.settings.preview_every) == ("float32", 2)
+
+    qtbot.waitUntil(reloaded, timeout=LOAD_TIMEOUT)
     window.prompt_editor.set_text("fewer previews")
     window.params.steps.setValue(6)
     before = window.previews_shown
