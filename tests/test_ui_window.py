@@ -363,3 +363,25 @@ def test_inpaint_through_the_mask_hooks(qtbot, window, tmp_path):
     assert result.shape == (64, 64, 3)
     assert np.array_equal(result[:4], init[:4])  # far from the mask nothing changed
     qtbot.waitUntil(lambda: len(gallery_entries()) == 1, timeout=10_000)
+
+
+def test_gallery_reuse_and_send_to_canvas_and_clipboard(qtbot, window, tmp_path):
+    """The gallery's signals drive the window: reuse parameters, send an image to the canvas."""
+    window.gallery.reuse_parameters.emit(
+        {"prompt": "from the gallery", "negative_prompt": "no", "steps": 9, "cfg_scale": 3.5, "seed": 42, "scheduler": "DDIM"}
+    )
+    assert window.prompt_editor.text() == ("from the gallery", "no")
+    v = window.params.values()
+    assert (v["steps"], v["cfg_scale"], v["seed"], v["scheduler"]) == (9, 3.5, 42, "DDIM")
+    img = np.full((40, 56, 3), 120, np.uint8)
+    path = tmp_path / "g.png"
+    Image.fromarray(img).save(path)
+    window.gallery.send_to_canvas.emit(str(path), "inpaint")
+    qtbot.waitUntil(lambda: window.params.init_image() is not None, timeout=10_000)
+    assert window.params.current_mode() is Mode.INPAINT
+    assert window.canvas.current_path() == str(path)
+    # paste from the clipboard becomes the init image too
+    window.params.clear_init_image()
+    QApplication.clipboard().setImage(window.canvas.current_image())
+    window.paste_image()
+    assert window.params.init_image().shape == (40, 56, 3)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -38,7 +38,7 @@ from studio.engine.request import GenerationRequest, Mode
 from studio.settings import Settings
 from studio.ui import aio
 from studio.ui.canvas_panel import CanvasPanel, format_eta
-from studio.ui.images import read_rgb, to_qimage
+from studio.ui.images import from_qimage, read_rgb, to_qimage
 from studio.ui.params_panel import ParamsPanel
 from studio.ui.prompt_editor import PromptEditor
 from studio.ui.queue_panel import QueuePanel
@@ -490,8 +490,6 @@ class MainWindow(QMainWindow):
     def use_canvas_as_init(self) -> None:
         image = self.canvas.current_image()
         if image is not None:
-            from studio.ui.images import from_qimage
-
             self.params.set_init_image(from_qimage(image), image)
 
     def copy_image(self) -> None:
@@ -503,8 +501,6 @@ class MainWindow(QMainWindow):
     def paste_image(self) -> None:
         image = QGuiApplication.clipboard().image()
         if not image.isNull():
-            from studio.ui.images import from_qimage
-
             self._use_as_init(from_qimage(image), image, None, None)
 
     def _ask_open_image(self) -> None:
@@ -525,7 +521,6 @@ class MainWindow(QMainWindow):
     def save_image(self, path: str):
         """Export the canvas image with its metadata (written off the GUI thread); returns the task."""
         from studio.ui.exporting import export_image
-        from studio.ui.images import from_qimage
 
         image = self.canvas.current_image()
         pixels = from_qimage(image)
