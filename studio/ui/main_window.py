@@ -105,8 +105,8 @@ class MainWindow(QMainWindow):
         opening = QLabel("Opening the gallery…", alignment=Qt.AlignCenter)
         self.gallery_dock = self.add_dock(opening, "Gallery", Qt.RightDockWidgetArea, "galleryDock")
         self.queue_panel: QueuePanel | None = None
-        self.queue_dock = QDockWidget("Queue", self, objectName="queueDock")
-        self.addDockWidget(Qt.RightDockWidgetArea, self.queue_dock)
+        idle = QLabel("Idle", alignment=Qt.AlignCenter)  # the queue panel comes with the generator thread
+        self.queue_dock = self.add_dock(idle, "Queue", Qt.RightDockWidgetArea, "queueDock")
         self.splitDockWidget(self.gallery_dock, self.queue_dock, Qt.Vertical)
         self.resizeDocks([self.prompt_dock, self.params_dock], [220, 420], Qt.Vertical)
         self.resizeDocks([self.prompt_dock, self.gallery_dock], [330, 300], Qt.Horizontal)
@@ -295,6 +295,7 @@ class MainWindow(QMainWindow):
         w.queue_changed.connect(self._on_queue_changed)
         self.queue_panel = QueuePanel(self.gen.queue)
         self.queue_panel.cancel_requested.connect(self.cancel)
+        self.queue_dock.widget().deleteLater()
         self.queue_dock.setWidget(self.queue_panel)
         self._on_model_state("loading", "Loading model…")
         self.gen.start(self.params.model_spec())
