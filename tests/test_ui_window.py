@@ -385,3 +385,19 @@ def test_gallery_reuse_and_send_to_canvas_and_clipboard(qtbot, window, tmp_path)
     QApplication.clipboard().setImage(window.canvas.current_image())
     window.paste_image()
     assert window.params.init_image().shape == (40, 56, 3)
+
+
+def test_closing_mid_generation_cancels_and_stops_the_thread(qtbot, window):
+    window.params.steps.setValue(150)
+    window.prompt_editor.set_text("interrupted")
+    shown = window.previews_shown
+    window.generate()
+    qtbot.waitUntil(lambda: window.previews_shown > shown, timeout=GEN_TIMEOUT)
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started < 5.0
+    assert not window.gen.thread.isRunning()
+    assert gallery_entries() == []  # a cancelled job leaves nothing half-written
+    from studio import paths
+
+    assert not [p for p in paths.data_dir().rglob("*") if p.name.startswith(".studio-tmp-")]
