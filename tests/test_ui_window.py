@@ -279,7 +279,7 @@ def test_no_model_installed_then_pick_a_folder(qtbot, qloop, tiny_sd_dir, tmp_pa
     qtbot.waitUntil(lambda: w.model_state[0] in ("none", "ready", "error"), timeout=LOAD_TIMEOUT)
     assert w.model_state[0] == "none"
     assert "No model installed" in w.model_label.text()
-    assert w.params.model.itemText(0) == "starter (not installed)"
+    qtbot.waitUntil(lambda: w.params.model.itemText(0) == "starter (not installed)", timeout=10_000)  # after the scan
     labels = [w.params.model.itemText(i) for i in range(w.params.model.count())]
     assert "Add a model folder…" in labels
     w.params.set_model_spec(str(tiny_sd_dir))

@@ -61,7 +61,7 @@ class ParamsPanel(QWidget):
         self.model = QComboBox(objectName="modelPicker")
         self.model.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(14)
-        self._fill_models([], None)
+        self._fill_models([], None, scanned=False)
         self.model.activated.connect(self._model_activated)
 
         self.scheduler = QComboBox(objectName="scheduler")
@@ -168,13 +168,12 @@ class ParamsPanel(QWidget):
         choices = await aio.off_thread(list_models)
         self._fill_models(choices, selected)
 
-    def _fill_models(self, choices, selected: str | None) -> None:
+    def _fill_models(self, choices, selected: str | None, scanned: bool = True) -> None:
         self._updating = True
         self.model.clear()
         specs = set()
-        has_starter = any(c.spec is None for c in choices)
-        if not has_starter:
-            self.model.addItem("starter (not installed)", STARTER)
+        if not any(c.spec is None for c in choices):
+            self.model.addItem("starter (not installed)" if scanned else "starter", STARTER)
         for c in choices:
             self.model.addItem(c.name if c.spec else "starter", c.spec if c.spec is not None else STARTER)
             specs.add(c.spec)
