@@ -168,7 +168,9 @@ def test_generate_while_running_queues_the_next_job(qtbot, window):
     assert done == [first.id, second.id]
     qtbot.waitUntil(lambda: len(gallery_entries()) == 2, timeout=10_000)
     assert sorted(e.prompt for e in gallery_entries()) == ["one", "two"]
-    assert panel.list.count() == 0 and panel.running_label.text() == "Idle"
+    # the worker marks the job done once its images are saved
+    qtbot.waitUntil(lambda: panel.running_label.text() == "Idle", timeout=10_000)
+    assert panel.list.count() == 0 and not panel.cancel_button.isEnabled()
 
 
 def test_waiting_jobs_can_be_reordered_and_removed(qtbot, window):
