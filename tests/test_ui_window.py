@@ -8,12 +8,6 @@ signals on the GUI thread; the library writes the gallery files.
 from __future__ import annotations
 
 import os
-
-# As the app's worker does before it imports torch: idle OpenMP threads sleep instead of
-# spinning. On a shared 2-core box spinning threads make each step ~100x slower. It only
-# takes effect when torch is imported after this (the tiny-pipeline fixtures import it later).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import asyncio
 import time
 
@@ -403,3 +397,23 @@ def test_closing_mid_generation_cancels_and_stops_the_thread(qtbot, window):
     from studio import paths
 
     assert not [p for p in paths.data_dir().rglob("*") if p.name.startswith(".studio-tmp-")]
+
+
+def test_first_launch_opens_on_the_starter_model_with_a_sample_prompt(qtbot, qloop):
+    """What the README's first command shows: the bundled model, a prompt ready for Ctrl+Enter."""
+    from studio.engine.models import STARTER_NAME
+    from studio.paths import starter_model_dir
+    from studio.ui.main_window import STARTER_SAMPLE_PROMPT
+
+    if not (starter_model_dir() / "model_index.json").is_file():
+        pytest.skip("starter model not bundled in this checkout")
+    window = open_window(qtbot, None, steps=4)
+    assert window.prompt_editor.text() == (STARTER_SAMPLE_PROMPT, "")
+    wait_ready(qtbot, window)
+    assert STARTER_NAME in window.model_label.text()
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.prompt_editor.prompt.setFocus()
+        qtbot.keyClick(window.prompt_editor.prompt, Qt.Key_Return, Qt.ControlModifier)
+    assert window.last_images[0].request.prompt == STARTER_SAMPLE_PROMPT
+    image = window.canvas.current_image()
+    assert (image.width(), image.height()) == (128, 128)

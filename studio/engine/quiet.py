@@ -7,6 +7,10 @@ import warnings
 
 
 def silence_libraries() -> None:
+    # Spinning OpenMP workers starve everything else on a busy machine (the GUI thread,
+    # other processes) and slow torch itself up to 100x on 2 cores; only effective
+    # when set before torch is first imported.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")

@@ -60,6 +60,8 @@ def _unb64(text: str) -> QByteArray:
         return QByteArray()
 
 
+STARTER_SAMPLE_PROMPT = "a large red star on the left and a small blue circle at the bottom right, yellow to green gradient background"
+
 class MainWindow(QMainWindow):
     model_state_changed = Signal(str, str)
     images_shown = Signal(int)  # job id whose final images are on the canvas
@@ -94,6 +96,9 @@ class MainWindow(QMainWindow):
         self.canvas = self.canvas_panel.canvas
         self.setCentralWidget(self.canvas_panel)
         self.prompt_editor = PromptEditor(parent=self)
+        if initial_model is None and not len(self.prompt_editor.history):
+            # first launch on the starter model: a prompt it knows, ready for Ctrl+Enter
+            self.prompt_editor.set_text(STARTER_SAMPLE_PROMPT, "")
         self.params = ParamsPanel(self)
         self.params.restore_settings(self.settings.params)
         self.params.set_model_spec(initial_model)

@@ -7,12 +7,7 @@ the window starts, the GUI thread never stalls 100 ms, previews reach the screen
 
 from __future__ import annotations
 
-import os
 
-# As the app's worker does before it imports torch: idle OpenMP threads sleep instead of
-# spinning. On a shared 2-core box spinning threads make each step ~100x slower. It only
-# takes effect when torch is imported after this (the tiny-pipeline fixtures import it later).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def test_ui_bench_runs_and_reports(qapp, tiny_sd_dir):
