@@ -247,14 +247,21 @@ class _JobClock:
         self.start = time.perf_counter()
         self.total = max(1, total_steps)
         self.done = 0
+        self.first_step = self.start
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
     def step(self) -> tuple[float, float]:
+        """(elapsed, eta) after one more step. The ETA uses the pace since the first
+        step, so set-up (prompt encoding, the first step's warm-up) does not inflate it."""
         self.done += 1
-        elapsed = self.elapsed()
-        return elapsed, elapsed / self.done * max(0, self.total - self.done)
+        now = time.perf_counter()
+        if self.done == 1:
+            self.first_step = now
+        elapsed = now - self.start
+        pace = (now - self.first_step) / (self.done - 1) if self.done > 1 else elapsed
+        return elapsed, pace * max(0, self.total - self.done)
 
 
 class _PipelineRun:
