@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--count", type=int, default=200)
     ev.add_argument("--guidance", type=float, default=7.5)
     ev.add_argument("--grid", type=Path, default=None, help="save a PNG of targets/samples")
+    sub.add_parser("status", help="print the training state (VAE PSNR, UNet step and loss)")
     al = sub.add_parser("all", help="train-vae, then train-unet for --unet-minutes, export, evaluate")
     al.add_argument("--vae-minutes", type=float, default=60.0)
     al.add_argument("--unet-minutes", type=float, default=240.0)
@@ -45,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "evaluate":
         from .evaluate import evaluate
         print(json.dumps(evaluate(args.folder, count=args.count, guidance=args.guidance, grid_path=args.grid), indent=2))
+    elif args.cmd == "status":
+        from . import state
+        for name in ("vae", "unet"):
+            path = state.state_dir() / f"{name}_status.json"
+            print(name, path.read_text() if path.exists() else "no status yet")
     elif args.cmd == "all":
         p = argparse.ArgumentParser()
         train_vae.add_args(p)

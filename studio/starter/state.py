@@ -20,6 +20,10 @@ def vae_ckpt() -> Path:
     return state_dir() / "vae_ckpt.pt"
 
 
+def vae_decoder_ckpt() -> Path:
+    return state_dir() / "vae_decoder_ckpt.pt"
+
+
 def vae_final_dir() -> Path:
     return state_dir() / "vae_final"
 
@@ -44,6 +48,23 @@ def vae_fingerprint() -> str:
     with open(vae_final_dir() / "diffusion_pytorch_model.safetensors", "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
+    return h.hexdigest()
+
+
+def vae_encoder_fingerprint() -> str:
+    """sha256 of the encoder + quant_conv tensors of vae_final (the part that defines the latent space).
+
+    Decoder-only fine-tuning leaves it unchanged, so the UNet stays valid.
+    """
+    import hashlib
+
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(vae_final_dir() / "diffusion_pytorch_model.safetensors"))
+    h = hashlib.sha256()
+    for name in sorted(k for k in tensors if k.startswith(("encoder.", "quant_conv."))):
+        h.update(name.encode())
+        h.update(tensors[name].float().numpy().tobytes())
     return h.hexdigest()
 
 

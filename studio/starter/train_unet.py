@@ -162,8 +162,12 @@ def train(args) -> None:
     step, samples_seen = 0, 0
     ck = state.load_ckpt(state.unet_ckpt())
     pool_state = state.load_ckpt(state.latents_pool())
-    fingerprint = state.vae_fingerprint()
-    if ck is not None and ck.get("vae_sha256") not in (None, fingerprint):
+    fingerprint = state.vae_encoder_fingerprint()
+    if ck is not None and "vae_encoder_sha256" in ck:
+        vae_ok = ck["vae_encoder_sha256"] == fingerprint
+    else:  # older checkpoints stored the hash of the whole VAE file
+        vae_ok = ck is None or ck.get("vae_sha256") in (None, state.vae_fingerprint())
+    if not vae_ok:
         raise SystemExit("the VAE in vae_final/ changed since this UNet checkpoint was made: its latents no longer "
                          "match. Move unet_ckpt.pt and latent_pool.pt away to start the UNet afresh.")
     if ck is not None and pool_state is not None:
@@ -220,11 +224,11 @@ def train(args) -> None:
             losses, t_log = [], time.time()
         if time.time() - t_ck > args.ckpt_minutes * 60:
             save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                            {"samples_seen": samples_seen, "args": vars(args), "vae_sha256": fingerprint})
+                            {"samples_seen": samples_seen, "args": vars(args), "vae_encoder_sha256": fingerprint})
             t_ck = time.time()
             log.log(f"checkpoint at step {step}")
     save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                    {"samples_seen": samples_seen, "args": vars(args), "vae_sha256": fingerprint})
+                    {"samples_seen": samples_seen, "args": vars(args), "vae_encoder_sha256": fingerprint})
     log.log(f"stopped at step {step}; checkpoint written")
 
 

@@ -10,6 +10,7 @@ target or the time budget is reached it writes the diffusers folder
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import time
@@ -71,35 +72,60 @@ def save_final(vae, psnr_db: float, step: int) -> None:
         shutil.rmtree(tmp)
     vae.save_pretrained(tmp, safe_serialization=True)
     (tmp / "train_info.json").write_text(f'{{"psnr_db": {psnr_db:.3f}, "step": {step}}}\n')
+    import shutil
+    old = out.with_name(out.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
     if out.exists():
-        import shutil
-        shutil.rmtree(out)
+        out.rename(old)
     tmp.rename(out)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def train(args) -> None:
-    if state.unet_ckpt().exists() and not args.force:
+    dec_only = args.decoder_only
+    if state.unet_ckpt().exists() and not (args.force or dec_only):
         raise SystemExit(f"{state.unet_ckpt()} exists: changing the VAE would invalidate the trained UNet. "
-                         "Use --force (and move the UNet checkpoint and latent pool away) to retrain the VAE.")
+                         "Use --decoder-only (keeps the latent space) or --force (and move the UNet checkpoint "
+                         "and latent pool away) to retrain the whole VAE.")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     log = state.Logger("vae")
-    vae = build_vae()
-    opt = torch.optim.AdamW(vae.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
+    ck_path = state.vae_decoder_ckpt() if dec_only else state.vae_ckpt()
+    if dec_only:
+        # Decoder-only fine-tuning: the encoder (and so the latent space the UNet
+        # learns) stays fixed; only the pictures made from latents get sharper.
+        from diffusers import AutoencoderKL
+        vae = AutoencoderKL.from_pretrained(state.vae_final_dir())
+        vae.encoder.requires_grad_(False)
+        vae.quant_conv.requires_grad_(False)
+        train_params = list(vae.decoder.parameters()) + list(vae.post_quant_conv.parameters())
+        enc_fp = state.vae_encoder_fingerprint()
+    else:
+        vae = build_vae()
+        train_params = list(vae.parameters())
+    opt = torch.optim.AdamW(train_params, lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
     step, best = 0, 0.0
     rng = random.Random(args.seed)
-    ck = state.load_ckpt(state.vae_ckpt())
+    ck = state.load_ckpt(ck_path)
     if ck is not None:
         vae.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, best = ck["step"], ck.get("best_psnr", 0.0)
         rng.setstate(ck["rng"])
-        log.log(f"resumed at step {step} (best PSNR {best:.2f})")
+        log.log(f"resumed {'decoder-only ' if dec_only else ''}at step {step} (best PSNR {best:.2f})")
+    elif dec_only:
+        info = json.loads((state.vae_final_dir() / "train_info.json").read_text())
+        step, best = info.get("step", 0), info.get("psnr_db", 0.0)
+        rng = random.Random(args.seed + step)
+        log.log(f"decoder-only fine-tuning from vae_final (step {step}, PSNR {best:.2f})")
     else:
         log.log(f"new VAE: {sum(p.numel() for p in vae.parameters())/1e6:.2f}M params, config {vae_config()}")
     for g in opt.param_groups:
         g["lr"] = args.lr
     t_start, t_ck = time.time(), time.time()
+    start_step = step  # warm-up restarts with every run: a fresh or reloaded optimiser takes big first steps
     vae.train()
     last_psnr = 0.0
     while True:
@@ -107,21 +133,26 @@ def train(args) -> None:
         _, x = scene_batch(rng, args.batch // 4 if full else args.batch)
         if not full:
             x = random_crops(x, args.crop, rng)
-        warm = min(1.0, (step + 1) / 100)
+        warm = min(1.0, (step - start_step + 1) / 100)
         # linear decay to 5% over the last --decay-minutes of this run's time budget
         left = args.max_minutes - (time.time() - t_start) / 60
         decay = max(0.05, min(1.0, left / args.decay_minutes)) if args.decay_minutes > 0 else 1.0
         for g in opt.param_groups:
             g["lr"] = args.lr * warm * decay
-        post = vae.encode(x).latent_dist
+        if dec_only:
+            with torch.no_grad():
+                vae.encoder.eval()
+                post = vae.encode(x).latent_dist
+        else:
+            post = vae.encode(x).latent_dist
         y = vae.decode(post.sample()).sample
         l1 = (y - x).abs().mean()
         le = edge_loss(y, x)
         kl = post.kl().mean()
-        loss = l1 + args.edge_weight * le + args.kl_weight * kl
+        loss = l1 + args.edge_weight * le + (0.0 if dec_only else args.kl_weight) * kl
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(train_params, 1.0)
         opt.step()
         step += 1
         if step % 25 == 0:
@@ -133,13 +164,15 @@ def train(args) -> None:
             log.status(step=step, psnr_db=last_psnr, best_psnr_db=max(best, last_psnr), time=time.time())
             if last_psnr > best:
                 best = last_psnr
+                if dec_only and state.vae_encoder_fingerprint() != enc_fp:
+                    raise SystemExit("vae_final's encoder changed under decoder-only training")
                 save_final(vae, last_psnr, step)
                 from .render import grid
                 grid(list(to_uint8(x_e[:16])) + list(to_uint8(y_e[:16])), 8).save(state.state_dir() / "vae_recon.png")
         if time.time() - t_ck > args.ckpt_minutes * 60 or done_time or step >= args.max_steps or last_psnr >= args.target_psnr:
             state.atomic_torch_save(
                 {"model": vae.state_dict(), "opt": opt.state_dict(), "step": step, "rng": rng.getstate(), "best_psnr": best},
-                state.vae_ckpt(),
+                ck_path,
             )
             t_ck = time.time()
             log.log(f"checkpoint at step {step}")
@@ -162,6 +195,8 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-every", type=int, default=200)
     p.add_argument("--ckpt-minutes", type=float, default=4.0)
     p.add_argument("--force", action="store_true", help="train even though a UNet checkpoint exists")
+    p.add_argument("--decoder-only", action="store_true",
+                   help="fine-tune only the decoder of vae_final (latent space unchanged; safe while the UNet trains)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
 
