@@ -49,6 +49,10 @@ def _options(func, args) -> dict:
 
 
 def run(args) -> int:
+    import os
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless box: Qt sections still run
     wanted = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
     unknown = [s for s in wanted if s not in SECTIONS]
     if unknown:
