@@ -3,8 +3,9 @@
 - background: the most common nearest-palette colour along the image border
   (solid) or along the two end strips (gradient) must be the requested colour(s);
 - colour + position: inside a box around the named position, pixels that
-  differ from the requested background are the object; the most common
-  nearest-palette colour among them must be the requested colour;
+  differ from the requested background (and whose nearest palette colour is
+  not a background colour) are the object; the most common nearest-palette
+  colour among them must be the requested colour;
 - shape: nearest template: IoU of the object pixels around the named position
   with the rendered mask of every shape (same size and position, small shifts
   allowed); the best match must be the requested shape.
@@ -63,12 +64,22 @@ def _box(position: str, half: float, n: int) -> tuple[slice, slice]:
     return slice(y0, y1), slice(x0, x1)
 
 
-def judge_colour(img: np.ndarray, obj: ObjectSpec, fg: np.ndarray) -> bool:
+def judge_colour(img: np.ndarray, obj: ObjectSpec, fg: np.ndarray, bg: Background | None = None) -> bool:
+    """Most common non-background palette colour in the region is the object's colour.
+
+    Object pixels: far from the expected background (fg) and, when bg is given, not
+    nearest to a background palette colour (blurred edges of a white shape on pink
+    are pinkish: they count as background, not as a third colour).
+    """
     ys, xs = _box(obj.position, REGION_HALF, img.shape[0])
-    mask = fg[ys, xs]
-    if mask.sum() < MIN_PIXELS:
+    pixels = img[ys, xs][fg[ys, xs]]
+    if bg is not None and len(pixels):
+        idx = nearest_index(pixels)
+        keep = ~np.isin(idx, [COLOUR_NAMES.index(c) for c in bg.colours()])
+        pixels = pixels[keep]
+    if len(pixels) < MIN_PIXELS:
         return False
-    return _mode_colour(img[ys, xs][mask]) == obj.colour
+    return _mode_colour(pixels) == obj.colour
 
 
 def classify_shape(fg: np.ndarray, obj: ObjectSpec, shifts=(-4, -2, 0, 2, 4)) -> str:
@@ -107,7 +118,7 @@ def judge(img, scene: SceneSpec) -> Verdict:
     fg = foreground(img, scene.background)
     return Verdict(
         background=judge_background(img, scene.background),
-        colours=[judge_colour(img, o, fg) for o in scene.objects],
+        colours=[judge_colour(img, o, fg, scene.background) for o in scene.objects],
         shapes=[classify_shape(fg, o) == o.shape for o in scene.objects],
     )
 

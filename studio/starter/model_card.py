@@ -11,6 +11,8 @@ RETRAIN = """\
 # from the repository root; training state goes to /work/train_state (override: STUDIO_STARTER_STATE)
 nice -n 10 python -m studio.starter train-vae --max-minutes 60 --target-psnr 26.5 --batch 8 --lr 7e-4 --eval-every 150
 nice -n 10 python -m studio.starter train-unet          # runs until stopped; resumes from its checkpoint
+# optional, also while train-unet runs: sharpen the VAE decoder (the encoder, i.e. the latent space, stays fixed)
+nice -n 10 python -m studio.starter train-vae --decoder-only --lr 3e-4 --max-minutes 40 --decay-minutes 12 --batch 8 --eval-every 150
 python -m studio.starter export                          # any time, also while train-unet runs
 python -m studio.starter evaluate                        # 200 held-out prompts -> studio_eval.json + this card
 # or all in one go:  nice -n 10 python -m studio.starter all"""
@@ -103,7 +105,8 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
   plus bias, for live previews (fit RMSE {info.get('preview_fit_rmse', 'n/a')}).
 
 ## Training
-- VAE: L1 + finite-difference edge loss + 1e-6 KL, AdamW, mostly 64x64 crops mixed with full images.
+- VAE: L1 + finite-difference edge loss + 1e-6 KL, AdamW (batch 8, lr 7e-4, decayed at the end), mostly 64x64 crops
+  mixed with full images; then decoder-only fine-tuning (encoder frozen, so the UNet's latent space never changes).
 - UNet + text encoder: AdamW lr {args.get('lr', 'n/a')}, batch {args.get('batch', 'n/a')}, warm-up {args.get('warmup', 'n/a')} steps,
   min-SNR-{args.get('min_snr', 'n/a')} weighting, offset noise {args.get('offset_noise', 'n/a')}, {int(100 * args.get('p_empty', 0.1))}% empty captions,
   EMA decay {args.get('ema_decay', 'n/a')}, seed {args.get('seed', 'n/a')}; data: a pool of {args.get('pool_size', 'n/a')} encoded scenes, {args.get('refresh', 'n/a')} fresh scenes per step.
