@@ -84,3 +84,40 @@ def test_adherence_on_held_out_prompts(pipe, record_property):
     measured, threshold = _threshold()
     if threshold is not None:
         assert result["adherence"] >= threshold, f"card measured {measured}, got {result['adherence']}"
+
+
+def test_scheduler_swaps(pipe):
+    import torch
+    from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler
+
+    original = pipe.scheduler
+    try:
+        for cls in (DPMSolverMultistepScheduler, DDIMScheduler, EulerAncestralDiscreteScheduler):
+            pipe.scheduler = cls.from_config(original.config)
+            assert pipe.scheduler.config.prediction_type == "epsilon"
+            assert pipe.scheduler.config.beta_schedule == "scaled_linear"
+            img = pipe("a small green heart at the top", num_inference_steps=3, height=128, width=128,
+                       generator=torch.Generator("cpu").manual_seed(0), output_type="np").images[0]
+            assert img.shape == (128, 128, 3) and np.isfinite(img).all()
+    finally:
+        pipe.scheduler = original
+
+
+def test_preview_map_tracks_decoded_colours(pipe):
+    """The linear latent->RGB map tracks the colours of an encoded render clearly better than a flat grey guess."""
+    import torch
+
+    from studio.starter.captions import eval_set
+    from studio.starter.data import to_tensor
+    from studio.starter.render import render
+
+    preview = json.loads((FOLDER / "studio_preview.json").read_text())
+    factors, bias = torch.tensor(preview["factors"]), torch.tensor(preview["bias"])
+    x = to_tensor([render(s) for _, s in eval_set()[:4]])
+    with torch.no_grad():
+        z = pipe.vae.encode(x).latent_dist.mode() * pipe.vae.config.scaling_factor
+    approx = (z.permute(0, 2, 3, 1) @ factors + bias).clamp(-1, 1)  # N x 16 x 16 x 3
+    target = torch.nn.functional.adaptive_avg_pool2d(x, 16).permute(0, 2, 3, 1)
+    err = (approx - target).abs().mean()
+    baseline = (target - target.mean(dim=(0, 1, 2))).abs().mean()
+    assert err < 0.8 * baseline, (float(err), float(baseline))
