@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -77,7 +75,7 @@ def test_fitted_map_tracks_what_the_vae_decodes(tiny_sd_dir):
     sd_map_error = np.abs(preview.LatentPreviewer(preview.family_map("sd1"), "cpu", torch.float32)(lat) - expected).mean()
     flat_error = np.abs(expected.mean(axis=(0, 1)) - expected).mean()  # best single colour
     print(f"fitted {fitted_error:.1f}, SD map {sd_map_error:.1f}, flat {flat_error:.1f}")
-    assert fitted_error < sd_map_error  # a random VAE is barely linear; see the starter test below
+    assert fitted_error < sd_map_error  # a random VAE is barely linear; the starter model ships its own map
 
 
 def test_preview_map_file_round_trip(tmp_path):
@@ -86,25 +84,3 @@ def test_preview_map_file_round_trip(tmp_path):
     path.write_text(pmap.to_json())
     assert preview.PreviewMap.from_file(path) == pmap
 
-
-STARTER = Path(__file__).resolve().parent.parent / "resources" / "models" / "starter"
-
-
-@pytest.mark.skipif(not (STARTER / "vae").is_dir(), reason="starter model not built")
-def test_fitted_map_on_a_trained_vae_beats_a_flat_colour():
-    from diffusers import AutoencoderKL
-    import torch.nn.functional as F
-
-    vae = AutoencoderKL.from_pretrained(STARTER / "vae", local_files_only=True).float()
-    pmap = preview.fit_preview_map(vae, "cpu", torch.float32, size=128, samples=16)
-    img = torch.full((1, 3, 128, 128), -0.2)
-    img[:, 0, 20:70, 10:60] = 0.9
-    img[:, 2, 70:120, 60:120] = 0.7
-    with torch.no_grad():
-        lat = vae.encode(img).latent_dist.mean * vae.config.scaling_factor
-        dec = F.adaptive_avg_pool2d(vae.decode(lat / vae.config.scaling_factor).sample.clamp(-1, 1), lat.shape[-2:])
-    expected = ((dec[0].permute(1, 2, 0) + 1) * 127.5).numpy()
-    got = preview.LatentPreviewer(pmap, "cpu", torch.float32)(lat).astype(float)
-    fitted_error = np.abs(got - expected).mean()
-    flat_error = np.abs(expected.mean(axis=(0, 1)) - expected).mean()
-    assert fitted_error < flat_error / 2, (fitted_error, flat_error)
