@@ -45,6 +45,20 @@ def time_one_image(pipe, runs: int = 5, steps: int = STEPS, guidance: float = GU
     return float(np.median(ts))
 
 
+@torch.no_grad()
+def judge_vae_reconstructions(vae, items) -> dict:
+    """The same judge on VAE round trips of the exact renders: the ceiling the VAE puts on adherence."""
+    from .data import to_tensor, to_uint8
+    from .render import render
+
+    scenes = [s for _, s in items]
+    images = []
+    for i in range(0, len(scenes), 25):
+        x = to_tensor([render(s) for s in scenes[i:i + 25]]).to(vae.dtype)
+        images += list(to_uint8(vae.decode(vae.encode(x).latent_dist.mode()).sample))
+    return summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
+
+
 def evaluate(folder: Path, count: int = 200, batch: int = 8, guidance: float = GUIDANCE,
              steps: int = STEPS, grid_path: Path | None = None, write: bool = True) -> dict:
     torch.set_num_threads(2)
@@ -64,6 +78,8 @@ def evaluate(folder: Path, count: int = 200, batch: int = 8, guidance: float = G
         "seconds_per_image_20_steps_cfg": round(time_one_image(pipe), 3),
         "batch_generation_seconds": round(gen_s, 1), "torch_threads": torch.get_num_threads(),
     })
+    ceiling = judge_vae_reconstructions(pipe.vae, items)
+    result["vae_reconstruction_ceiling"] = {k: ceiling[k] for k in ("adherence", "background", "object_colour_at_position", "shape")}
     info_path = folder / "studio_train_info.json"
     if info_path.exists():
         result["unet_step"] = json.loads(info_path.read_text()).get("unet_step")

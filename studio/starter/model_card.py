@@ -31,6 +31,12 @@ def write_model_card(folder: Path) -> None:
     p = info.get("params", {})
     args = info.get("train_args", {})
     colours = ", ".join(f"{k} {v}" for k, v in COLOURS.items())
+    ceiling = ""
+    if ev and ev.get("vae_reconstruction_ceiling"):
+        c = ev["vae_reconstruction_ceiling"]
+        ceiling = (f"\nCeiling set by the VAE (same judge on VAE round trips of the exact target renders): adherence "
+                   f"{_fmt(c['adherence'], True)}, background {_fmt(c['background'], True)}, object colour at position "
+                   f"{_fmt(c['object_colour_at_position'], True)}, shape {_fmt(c['shape'], True)}.")
     if ev:
         stale = " (measured on an earlier export: re-run evaluate)" if ev.get("stale") else ""
         figures = f"""Measured on {ev['prompts']} held-out prompts{stale} (UNet step {ev.get('unet_step')}), {ev['steps']} steps,
@@ -45,7 +51,8 @@ def write_model_card(folder: Path) -> None:
 | object colour at its position (all objects) | {_fmt(ev['object_colour_at_position'], True)} |
 | held-out object colour at its position | {_fmt(ev['held_out_object_colour_at_position'], True)} |
 | shape (nearest-template classifier) | {_fmt(ev['shape'], True)} |
-| seconds per image (20 steps, CFG, batch 1) | {ev['seconds_per_image_20_steps_cfg']} |
+| seconds per image (20 steps, CFG, batch 1; measured with the training job running at nice 10) | {ev['seconds_per_image_20_steps_cfg']} |
+{ceiling}
 
 Test threshold: `tests/test_starter_model.py` asserts adherence on a small prompt set only
 once this card's measured adherence is at least 0.5 (then: measured minus a margin)."""
