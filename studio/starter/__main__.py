@@ -31,8 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--guidance", type=float, default=7.5)
     ev.add_argument("--grid", type=Path, default=None, help="save a PNG of targets/samples")
     sub.add_parser("status", help="print the training state (VAE PSNR, UNet step and loss)")
-    al = sub.add_parser("all", help="train-vae, then train-unet for --unet-minutes, export, evaluate")
+    al = sub.add_parser("all", help="train-vae, decoder fine-tune, train-unet for --unet-minutes, export, evaluate")
     al.add_argument("--vae-minutes", type=float, default=60.0)
+    al.add_argument("--decoder-minutes", type=float, default=40.0)
     al.add_argument("--unet-minutes", type=float, default=240.0)
     args = ap.parse_args(argv)
 
@@ -56,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         train_vae.add_args(p)
         train_vae.train(p.parse_args(["--max-minutes", str(args.vae_minutes), "--target-psnr", "26.5",
                                        "--batch", "8", "--lr", "7e-4", "--eval-every", "150"]))
+        p = argparse.ArgumentParser()
+        train_vae.add_args(p)
+        train_vae.train(p.parse_args(["--decoder-only", "--max-minutes", str(args.decoder_minutes), "--decay-minutes", "12",
+                                      "--lr", "3e-4", "--batch", "8", "--eval-every", "150", "--target-psnr", "32"]))
         p = argparse.ArgumentParser()
         train_unet.add_args(p)
         train_unet.train(p.parse_args(["--max-minutes", str(args.unet_minutes)]))

@@ -15,7 +15,8 @@ nice -n 10 python -m studio.starter train-unet          # runs until stopped; re
 nice -n 10 python -m studio.starter train-vae --decoder-only --lr 3e-4 --max-minutes 40 --decay-minutes 12 --batch 8 --eval-every 150
 python -m studio.starter export                          # any time, also while train-unet runs
 python -m studio.starter evaluate                        # 200 held-out prompts -> studio_eval.json + this card
-# or all in one go:  nice -n 10 python -m studio.starter all"""
+# or all in one go (VAE 60 min, decoder 40 min, UNet 240 min, export, evaluate):
+#   nice -n 10 python -m studio.starter all --vae-minutes 60 --decoder-minutes 40 --unet-minutes 240"""
 
 
 def _fmt(v, pct=False):
