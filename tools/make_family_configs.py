@@ -41,6 +41,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from studio.starter.tokenizer import bytes_to_unicode  # noqa: E402  (CLIP's byte -> unicode table)
 DEFAULT_OUT = ROOT / "resources" / "configs"
 
 BOS = "<|startoftext|>"
@@ -315,19 +318,6 @@ FAMILIES = {
 }
 
 # -- CLIP BPE tokenizer --------------------------------------------------------------------------
-
-
-def bytes_to_unicode() -> dict[int, str]:
-    """CLIP's (and GPT-2's) reversible byte -> printable unicode table."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, (chr(c) for c in cs)))
 
 
 def read_merges(bpe_gz: Path) -> list[str]:
