@@ -83,9 +83,11 @@ class Worker(QObject):
     @Slot(object)
     def start(self, model: str | None) -> None:
         """Import the engine, create it and load ``model`` (None = starter model)."""
-        # idle torch CPU threads sleep instead of spinning, leaving the cores to the GUI
+        # idle torch CPU threads spin only briefly, leaving the cores to the GUI
         # (read when torch's OpenMP starts, i.e. on the import below)
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        from studio.engine.quiet import limit_openmp_spinning
+
+        limit_openmp_spinning()
         _lower_thread_priority()
         self.model_state.emit("loading", "Loading engine…")
         try:
