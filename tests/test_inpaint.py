@@ -11,16 +11,8 @@ from studio.engine import masks as M
 from studio.engine.inpaint import InpaintPlan, inpaint_image
 from studio.engine.request import GenerationRequest
 
-pytestmark = pytest.mark.filterwarnings("ignore")
+pytestmark = [pytest.mark.filterwarnings("ignore"), pytest.mark.usefixtures("one_torch_thread")]
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Two shared cores: torch's thread pool fighting other processes makes tiny models 50x slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _load_inpaint_pipe(folder):

@@ -149,13 +149,6 @@ def export(dest: Path = DEFAULT_DEST, use_ema: bool = True, keep_eval: bool = Tr
     info["folder_bytes"] = folder_size(tmp)
     (tmp / "studio_train_info.json").write_text(json.dumps(info, indent=2) + "\n")
     write_model_card(tmp)
-    old = dest.with_name("." + dest.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if dest.exists():
-        dest.rename(old)
-    tmp.rename(dest)
-    if old.exists():
-        shutil.rmtree(old)
+    state.replace_folder(tmp, dest)
     print(f"exported step {ck['step']} to {dest} ({info['folder_bytes'] / 1e6:.1f} MB)")
     return dest

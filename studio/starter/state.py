@@ -82,6 +82,20 @@ def atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def replace_folder(tmp: Path, dest: Path) -> None:
+    """Put the finished folder ``tmp`` in place of ``dest``, keeping the old one until the swap is done."""
+    import shutil
+
+    old = dest.with_name("." + dest.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if dest.exists():
+        dest.rename(old)
+    tmp.rename(dest)
+    if old.exists():
+        shutil.rmtree(old)
+
+
 def load_ckpt(path: Path):
     path = Path(path)
     if not path.exists():

@@ -72,15 +72,7 @@ def save_final(vae, psnr_db: float, step: int) -> None:
         shutil.rmtree(tmp)
     vae.save_pretrained(tmp, safe_serialization=True)
     (tmp / "train_info.json").write_text(f'{{"psnr_db": {psnr_db:.3f}, "step": {step}}}\n')
-    import shutil
-    old = out.with_name(out.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
+    state.replace_folder(tmp, out)
 
 
 def train(args) -> None:
