@@ -1,4 +1,6 @@
-"""Evaluate a starter-model folder: adherence on the 200 held-out prompts and speed.
+"""Evaluate a starter-model folder: adherence on the 200 held-out prompts, inpainting, speed.
+
+Images are made through the studio engine (the path the app and the CLI use).
 
 Writes ``studio_eval.json`` into the folder and refreshes the model card.
 """
@@ -19,30 +21,38 @@ STEPS = 20
 SEED = 1234
 
 
-def load_pipeline(folder: Path):
-    from diffusers import StableDiffusionPipeline
+def make_engine():
+    """The same engine the app and the CLI use; the model is loaded through the normal loader."""
+    from studio.engine.generator import Engine
 
-    pipe = StableDiffusionPipeline.from_pretrained(str(folder), local_files_only=True, torch_dtype=torch.float32)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
-
-
-def generate(pipe, prompts: list[str], seeds: list[int], steps: int = STEPS, guidance: float = GUIDANCE) -> list[np.ndarray]:
-    gens = [torch.Generator("cpu").manual_seed(s) for s in seeds]
-    out = pipe(prompts, num_inference_steps=steps, guidance_scale=guidance, generator=gens,
-               height=128, width=128, output_type="np")
-    return [np.round(im * 255).astype(np.uint8) for im in out.images]
+    return Engine()
 
 
-def time_one_image(pipe, runs: int = 5, steps: int = STEPS, guidance: float = GUIDANCE) -> float:
+def generate(engine, folder: Path | str, prompts: list[str], seeds: list[int], steps: int = STEPS,
+             guidance: float = GUIDANCE) -> list[np.ndarray]:
+    from studio.engine.request import GenerationRequest
+
+    images = []
+    for prompt, seed in zip(prompts, seeds):
+        request = GenerationRequest(prompt=prompt, model=str(folder), steps=steps, cfg_scale=guidance, seed=seed,
+                                    scheduler="Euler")
+        images.append(engine.generate(request)[0].image)
+    return images
+
+
+def time_one_image(engine, folder: Path | str, runs: int = 5, steps: int = STEPS, guidance: float = GUIDANCE) -> float:
     prompt = "a large red star on the left and a small blue circle at the bottom right, yellow to green gradient background"
-    generate(pipe, [prompt], [0], steps, guidance)  # warm-up
+    generate(engine, folder, [prompt], [0], steps, guidance)  # warm-up
     ts = []
     for i in range(runs):
         t = time.perf_counter()
-        generate(pipe, [prompt], [i], steps, guidance)
+        generate(engine, folder, [prompt], [i], steps, guidance)
         ts.append(time.perf_counter() - t)
     return float(np.median(ts))
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
 
 
 @torch.no_grad()
@@ -59,27 +69,30 @@ def judge_vae_reconstructions(vae, items) -> dict:
     return summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
 
 
-def evaluate(folder: Path, count: int = 200, batch: int = 8, guidance: float = GUIDANCE,
-             steps: int = STEPS, grid_path: Path | None = None, write: bool = True) -> dict:
+def evaluate(folder: Path, count: int = 200, guidance: float = GUIDANCE, steps: int = STEPS,
+             grid_path: Path | None = None, write: bool = True, inpaint_cases: int = 24) -> dict:
+    from .inpaint_check import inpaint_figures
+
     torch.set_num_threads(2)
     folder = Path(folder)
-    pipe = load_pipeline(folder)
+    engine = make_engine()
     items = eval_set()[:count]
-    images, t0 = [], time.time()
-    for i in range(0, len(items), batch):
-        chunk = items[i:i + batch]
-        images += generate(pipe, [c for c, _ in chunk], [SEED + i + j for j in range(len(chunk))], steps, guidance)
+    t0 = time.time()
+    images = generate(engine, folder, [c for c, _ in items], [SEED + i for i in range(len(items))], steps, guidance)
     gen_s = time.time() - t0
     scenes = [s for _, s in items]
-    verdicts = [judge(im, s) for im, s in zip(images, scenes)]
-    result = summarise(verdicts, scenes)
+    result = summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
     result.update({
-        "guidance_scale": guidance, "steps": steps, "scheduler": type(pipe.scheduler).__name__,
-        "seconds_per_image_20_steps_cfg": round(time_one_image(pipe), 3),
+        "guidance_scale": guidance, "steps": steps, "scheduler": "Euler",
+        "seconds_per_image_20_steps_cfg": round(time_one_image(engine, folder), 3),
         "batch_generation_seconds": round(gen_s, 1), "torch_threads": torch.get_num_threads(),
+        "folder_mb": round(folder_bytes(folder) / 2**20, 2),
     })
-    ceiling = judge_vae_reconstructions(pipe.vae, items)
+    vae = engine._loaded(str(folder), None).base.vae
+    ceiling = judge_vae_reconstructions(vae, items)
     result["vae_reconstruction_ceiling"] = {k: ceiling[k] for k in ("adherence", "background", "object_colour_at_position", "shape")}
+    if inpaint_cases:
+        result["inpaint"], _ = inpaint_figures(engine, str(folder), inpaint_cases)
     info_path = folder / "studio_train_info.json"
     if info_path.exists():
         result["unet_step"] = json.loads(info_path.read_text()).get("unet_step")
@@ -90,7 +103,9 @@ def evaluate(folder: Path, count: int = 200, batch: int = 8, guidance: float = G
             pairs += [render(s), im]
         grid(pairs, 8).save(grid_path)
     if write:
-        (folder / "studio_eval.json").write_text(json.dumps(result, indent=2) + "\n")
+        from .state import atomic_write_text
+
+        atomic_write_text(folder / "studio_eval.json", json.dumps(result, indent=2) + "\n")
         from .model_card import write_model_card
         write_model_card(folder)
     return result

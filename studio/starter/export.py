@@ -126,6 +126,7 @@ def export(dest: Path = DEFAULT_DEST, use_ema: bool = True, keep_eval: bool = Tr
         "unet_step": ck["step"],
         "samples_seen": ck.get("samples_seen"),
         "train_args": ck.get("args", {}),
+        "train_runs": ck.get("runs", []),
         "scaling_factor": float(ck["scaling_factor"]),
         "vae_psnr_db": vae_info.get("psnr_db"),
         "vae_step": vae_info.get("step"),

@@ -25,6 +25,18 @@ def _fmt(v, pct=False):
     return f"{100 * v:.1f}%" if pct else str(v)
 
 
+def _runs(info: dict) -> str:
+    runs = info.get("train_runs") or []
+    if len(runs) < 2:
+        return ""
+    keys = ("batch", "lr", "refresh", "high_t_frac", "max_minutes", "decay_minutes")
+    lines = []
+    for run in runs:
+        a = run["args"]
+        lines.append(f"  - from step {run['from_step']}: " + ", ".join(f"{k} {a[k]}" for k in keys if k in a))
+    return "\n- Runs (each start or resume, with its settings):\n" + "\n".join(lines)
+
+
 def write_model_card(folder: Path) -> None:
     folder = Path(folder)
     info = json.loads((folder / "studio_train_info.json").read_text()) if (folder / "studio_train_info.json").exists() else {}
@@ -38,10 +50,18 @@ def write_model_card(folder: Path) -> None:
         ceiling = (f"\nCeiling set by the VAE (same judge on VAE round trips of the exact target renders): adherence "
                    f"{_fmt(c['adherence'], True)}, background {_fmt(c['background'], True)}, object colour at position "
                    f"{_fmt(c['object_colour_at_position'], True)}, shape {_fmt(c['shape'], True)}.")
+    inpaint = ""
+    if ev and ev.get("inpaint"):
+        i = ev["inpaint"]
+        inpaint = (f"\nInpainting ({i['cases']} cases: mask one object's square, ask for another colour and shape there, "
+                   f"masked content: fresh noise): asked-for colour is the dominant object colour in the square "
+                   f"{_fmt(i['new_colour_in_mask'], True)}, old colour gone {_fmt(i['old_colour_gone'], True)}, "
+                   f"pixels outside the mask unchanged {_fmt(i['outside_unchanged'], True)}.")
     if ev:
         stale = " (measured on an earlier export: re-run evaluate)" if ev.get("stale") else ""
         figures = f"""Measured on {ev['prompts']} held-out prompts{stale} (UNet step {ev.get('unet_step')}), {ev['steps']} steps,
-{ev['scheduler']}, guidance {ev['guidance_scale']}, fp32 on CPU with {ev.get('torch_threads')} threads:
+{ev['scheduler']}, guidance {ev['guidance_scale']}, fp32 on CPU with {ev.get('torch_threads')} threads, every image made
+through the studio engine (`python -m studio.starter evaluate`; `studio bench --only starter` measures the same):
 
 | metric | value |
 |---|---|
@@ -54,6 +74,7 @@ def write_model_card(folder: Path) -> None:
 | shape (nearest-template classifier) | {_fmt(ev['shape'], True)} |
 | seconds per image (20 steps, CFG, batch 1; measured with the training job running at nice 10) | {ev['seconds_per_image_20_steps_cfg']} |
 {ceiling}
+{inpaint}
 
 Test threshold: `tests/test_starter_model.py` asserts adherence on a small prompt set only
 once this card's measured adherence is at least 0.5 (then: measured minus a margin)."""
@@ -118,6 +139,8 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
 - UNet + text encoder: AdamW lr {args.get('lr', 'n/a')}, batch {args.get('batch', 'n/a')}, warm-up {args.get('warmup', 'n/a')} steps,
   min-SNR-{args.get('min_snr', 'n/a')} weighting, offset noise {args.get('offset_noise', 'n/a')}, {int(100 * args.get('p_empty', 0.1))}% empty captions,
   EMA decay {args.get('ema_decay', 'n/a')}, seed {args.get('seed', 'n/a')}; data: a pool of {args.get('pool_size', 'n/a')} encoded scenes, {args.get('refresh', 'n/a')} fresh scenes per step.
+  {int(100 * args.get('high_t_frac', 0))}% of each batch draws its timestep from [{args.get('high_t_min', 500)}, 1000), where the layout is decided;
+  a timed run decays the learning rate (cosine, to 10%) over its last {args.get('decay_minutes', 0):g} minutes.{_runs(info)}
 - Held-out split: {HELD_OUT_PERCENT}% of (colour, shape, position) triples never appear in training.
   The evaluation prompts (seed {EVAL_SEED}, {EVAL_COUNT} prompts, 40% with two objects) each contain one of them.
 
@@ -126,4 +149,6 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
 {RETRAIN}
 ```
 """
-    (folder / "README.md").write_text(text, encoding="utf-8")
+    from .state import atomic_write_text
+
+    atomic_write_text(folder / "README.md", text)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import torch
 
+from studio import fsutil
+
 STATE_DIR = Path(os.environ.get("STUDIO_STARTER_STATE", "/work/train_state"))
 
 
@@ -69,17 +71,11 @@ def vae_encoder_fingerprint() -> str:
 
 
 def atomic_torch_save(obj, path: Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    fsutil.atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    fsutil.atomic_write_text(path, text)
 
 
 def replace_folder(tmp: Path, dest: Path) -> None:

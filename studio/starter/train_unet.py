@@ -8,12 +8,17 @@ classifier-free guidance).
 
 Objective: epsilon prediction on the SD 1.5 DDPM schedule, min-SNR-5 weighting,
 offset noise (helps flat backgrounds of any brightness), EMA of all weights.
+Part of every batch draws its timesteps from the noisy half of the schedule,
+where the layout (which colour goes where) is decided; the last minutes of a
+timed run decay the learning rate.
 State is checkpointed atomically every few minutes and training resumes from it.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import random
+import signal
 import time
 
 import torch
@@ -52,6 +57,36 @@ def build_models(tok):
     te = CLIPTextModel(CLIPTextConfig(**te_cfg))
     unet = UNet2DConditionModel(**unet_config(te_cfg["hidden_size"]))
     return te, unet
+
+
+def warm_start(te, unet, folder) -> None:
+    """Initialise the text encoder and UNet from an exported starter folder (e.g. the bundled model)."""
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextModel
+
+    src_te = CLIPTextModel.from_pretrained(folder, subfolder="text_encoder", local_files_only=True)
+    src_unet = UNet2DConditionModel.from_pretrained(folder, subfolder="unet", local_files_only=True)
+    te.load_state_dict({k: v.float() for k, v in src_te.state_dict().items()})
+    unet.load_state_dict({k: v.float() for k, v in src_unet.state_dict().items()})
+
+
+def sample_timesteps(n: int, total: int, high_frac: float, high_min: int) -> torch.Tensor:
+    """Uniform timesteps, except a high_frac share drawn from [high_min, total) (layout-deciding noise)."""
+    t = torch.randint(0, total, (n,))
+    high = torch.rand(n) < high_frac
+    t[high] = torch.randint(high_min, total, (int(high.sum()),))
+    return t
+
+
+def learning_rate(args, step: int, minutes_run: float) -> float:
+    """Warm-up, constant, then (timed runs) a cosine decay to 10% over the last --decay-minutes."""
+    lr = args.lr * min(1.0, (step + 1) / args.warmup)
+    if args.decay_minutes > 0 and args.max_minutes != float("inf"):
+        start = args.max_minutes - args.decay_minutes
+        if minutes_run > start:
+            frac = min(1.0, (minutes_run - start) / args.decay_minutes)
+            lr *= 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac))
+    return lr
 
 
 def make_scheduler():
@@ -181,26 +216,35 @@ def train(args) -> None:
         pool = Pool(pool_state["latents"], pool_state["specs"], pool_state["scaling_factor"], pool_state["pos"])
         log.log(f"resumed at step {step} (pool {len(pool.specs)}, scaling_factor {pool.scaling_factor:.5f})")
     else:
+        if args.init_from is not None:
+            warm_start(te, unet, args.init_from)
+            log.log(f"warm start from {args.init_from}")
         ema = EMA(params)
         log.log(f"new run: text encoder {sum(p.numel() for p in te.parameters()) / 1e6:.2f}M, "
                 f"unet {sum(p.numel() for p in unet.parameters()) / 1e6:.2f}M params; args {vars(args)}")
         pool = Pool.create(vae, args.pool_size, rng, log)
+    # every start or resume with its settings, so the model card can tell the whole story
+    runs = (ck or {}).get("runs") or ([{"from_step": 0, "args": ck["args"]}] if ck and "args" in ck else [])
+    runs = runs + [{"from_step": step, "args": {k: v for k, v in vars(args).items() if v != float("inf")}}]
     sched = make_scheduler()
     acp = sched.alphas_cumprod
     te.train()
     unet.train()
     t_ck, t_log, losses = time.time(), time.time(), []
     t_run = time.time()
-    while step < args.max_steps and (time.time() - t_run) / 60 < args.max_minutes:
+    stop = []  # SIGTERM/SIGINT end the loop after the current step, so the checkpoint is written
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(True))
+    while not stop and step < args.max_steps and (time.time() - t_run) / 60 < args.max_minutes:
         pool.refresh(vae, args.refresh, rng)
         scenes, z0 = pool.batch(args.batch, rng)
         texts = ["" if rng.random() < args.p_empty else caption(s, rng, drop=True) for s in scenes]
         ids = tokenize(tok, texts)
         z0 = z0 * pool.scaling_factor
         noise = torch.randn_like(z0) + args.offset_noise * torch.randn(z0.shape[0], z0.shape[1], 1, 1)
-        t = torch.randint(0, sched.config.num_train_timesteps, (z0.shape[0],))
+        t = sample_timesteps(z0.shape[0], sched.config.num_train_timesteps, args.high_t_frac, args.high_t_min)
         zt = sched.add_noise(z0, noise, t)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        lr = learning_rate(args, step, (time.time() - t_run) / 60)
         for g in opt.param_groups:
             g["lr"] = lr
         h = te(ids)[0]
@@ -224,11 +268,11 @@ def train(args) -> None:
             losses, t_log = [], time.time()
         if time.time() - t_ck > args.ckpt_minutes * 60:
             save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                            {"samples_seen": samples_seen, "args": vars(args), "vae_encoder_sha256": fingerprint})
+                            {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint})
             t_ck = time.time()
             log.log(f"checkpoint at step {step}")
     save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                    {"samples_seen": samples_seen, "args": vars(args), "vae_encoder_sha256": fingerprint})
+                    {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint})
     log.log(f"stopped at step {step}; checkpoint written")
 
 
@@ -248,6 +292,10 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--high-t-frac", type=float, default=0.5, help="share of timesteps drawn from [--high-t-min, 1000)")
+    p.add_argument("--high-t-min", type=int, default=500)
+    p.add_argument("--decay-minutes", type=float, default=0.0, help="cosine LR decay over the last N of --max-minutes")
+    p.add_argument("--init-from", default=None, help="exported starter folder to start a new run from")
 
 
 if __name__ == "__main__":
