@@ -8,7 +8,7 @@ import torch
 
 from .captions import sample_scene
 from .palette import SceneSpec
-from .render import render
+from .render import object_mask, render
 
 
 def to_tensor(images: list[np.ndarray]) -> torch.Tensor:
@@ -36,3 +36,16 @@ def random_crops(x: torch.Tensor, size: int, rng: random.Random) -> torch.Tensor
         left = rng.randrange(0, (w - size) // 8 + 1) * 8
         out.append(x[i, :, top:top + size, left:left + size])
     return torch.stack(out)
+
+
+def object_weights(scenes: list[SceneSpec], weight: float) -> torch.Tensor:
+    """N x 1 x H x W loss weights: 1 on the background, 1 + weight on object pixels (grown by 1 px, for edges)."""
+    masks = []
+    for scene in scenes:
+        m = np.zeros_like(object_mask(scene.objects[0]))
+        for obj in scene.objects:
+            m |= object_mask(obj)
+        masks.append(m)
+    t = torch.from_numpy(np.stack(masks)).float()[:, None]
+    grown = torch.nn.functional.max_pool2d(t, 3, stride=1, padding=1)
+    return 1.0 + weight * grown

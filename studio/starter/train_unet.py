@@ -261,6 +261,7 @@ def train(args) -> None:
         ema.update(step, args.ema_decay)
         losses.append(loss.item())
         if step % args.log_every == 0:
+            _apply_control(log)
             dt = (time.time() - t_log) / args.log_every
             avg = sum(losses) / len(losses)
             log.log(f"step {step} loss {avg:.4f} lr {lr:.2e} {dt:.2f} s/step samples {samples_seen}")
@@ -274,6 +275,22 @@ def train(args) -> None:
     save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
                     {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint})
     log.log(f"stopped at step {step}; checkpoint written")
+
+
+def _apply_control(log) -> None:
+    """``unet_control.json`` in the state dir (e.g. {"threads": 1}) adjusts a running job: give a core to another job."""
+    path = state.state_dir() / "unet_control.json"
+    if not path.exists():
+        return
+    try:
+        import json
+
+        threads = int(json.loads(path.read_text()).get("threads", 0))
+    except (ValueError, OSError, AttributeError):
+        return
+    if threads > 0 and threads != torch.get_num_threads():
+        torch.set_num_threads(threads)
+        log.log(f"now {threads} torch thread(s) ({path.name})")
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
