@@ -16,6 +16,7 @@ State is checkpointed atomically every few minutes and training resumes from it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import random
 import signal
@@ -184,6 +185,18 @@ def save_checkpoint(path, te, unet, ema, opt, step, rng, pool, extra) -> None:
     )
 
 
+@contextlib.contextmanager
+def stop_requested():
+    """SIGTERM/SIGINT set the yielded flag (the loop ends after its step and writes the checkpoint)."""
+    stop: list[bool] = []
+    previous = {sig: signal.signal(sig, lambda *_: stop.append(True)) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def train(args) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -232,46 +245,44 @@ def train(args) -> None:
     unet.train()
     t_ck, t_log, losses = time.time(), time.time(), []
     t_run = time.time()
-    stop = []  # SIGTERM/SIGINT end the loop after the current step, so the checkpoint is written
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.append(True))
-    while not stop and step < args.max_steps and (time.time() - t_run) / 60 < args.max_minutes:
-        pool.refresh(vae, args.refresh, rng)
-        scenes, z0 = pool.batch(args.batch, rng)
-        texts = ["" if rng.random() < args.p_empty else caption(s, rng, drop=True) for s in scenes]
-        ids = tokenize(tok, texts)
-        z0 = z0 * pool.scaling_factor
-        noise = torch.randn_like(z0) + args.offset_noise * torch.randn(z0.shape[0], z0.shape[1], 1, 1)
-        t = sample_timesteps(z0.shape[0], sched.config.num_train_timesteps, args.high_t_frac, args.high_t_min)
-        zt = sched.add_noise(z0, noise, t)
-        lr = learning_rate(args, step, (time.time() - t_run) / 60)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        h = te(ids)[0]
-        pred = unet(zt, t, h).sample
-        snr = acp[t] / (1 - acp[t])
-        w = torch.clamp(snr, max=args.min_snr) / snr
-        loss = (F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3)) * w).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        step += 1
-        samples_seen += z0.shape[0]
-        ema.update(step, args.ema_decay)
-        losses.append(loss.item())
-        if step % args.log_every == 0:
-            _apply_control(log)
-            dt = (time.time() - t_log) / args.log_every
-            avg = sum(losses) / len(losses)
-            log.log(f"step {step} loss {avg:.4f} lr {lr:.2e} {dt:.2f} s/step samples {samples_seen}")
-            log.status(step=step, loss=avg, s_per_step=dt, samples_seen=samples_seen, time=time.time())
-            losses, t_log = [], time.time()
-        if time.time() - t_ck > args.ckpt_minutes * 60:
-            save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                            {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint})
-            t_ck = time.time()
-            log.log(f"checkpoint at step {step}")
+    with stop_requested() as stop:
+        while not stop and step < args.max_steps and (time.time() - t_run) / 60 < args.max_minutes:
+            pool.refresh(vae, args.refresh, rng)
+            scenes, z0 = pool.batch(args.batch, rng)
+            texts = ["" if rng.random() < args.p_empty else caption(s, rng, drop=True) for s in scenes]
+            ids = tokenize(tok, texts)
+            z0 = z0 * pool.scaling_factor
+            noise = torch.randn_like(z0) + args.offset_noise * torch.randn(z0.shape[0], z0.shape[1], 1, 1)
+            t = sample_timesteps(z0.shape[0], sched.config.num_train_timesteps, args.high_t_frac, args.high_t_min)
+            zt = sched.add_noise(z0, noise, t)
+            lr = learning_rate(args, step, (time.time() - t_run) / 60)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            h = te(ids)[0]
+            pred = unet(zt, t, h).sample
+            snr = acp[t] / (1 - acp[t])
+            w = torch.clamp(snr, max=args.min_snr) / snr
+            loss = (F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3)) * w).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            step += 1
+            samples_seen += z0.shape[0]
+            ema.update(step, args.ema_decay)
+            losses.append(loss.item())
+            if step % args.log_every == 0:
+                _apply_control(log)
+                dt = (time.time() - t_log) / args.log_every
+                avg = sum(losses) / len(losses)
+                log.log(f"step {step} loss {avg:.4f} lr {lr:.2e} {dt:.2f} s/step samples {samples_seen}")
+                log.status(step=step, loss=avg, s_per_step=dt, samples_seen=samples_seen, time=time.time())
+                losses, t_log = [], time.time()
+            if time.time() - t_ck > args.ckpt_minutes * 60:
+                save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
+                                {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint})
+                t_ck = time.time()
+                log.log(f"checkpoint at step {step}")
     save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
                     {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint})
     log.log(f"stopped at step {step}; checkpoint written")

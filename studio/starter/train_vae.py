@@ -65,13 +65,13 @@ def evaluate_vae(vae, n: int = 48) -> tuple[float, torch.Tensor, torch.Tensor]:
     return psnr(y, x), x, y
 
 
-def vae_ceiling(vae) -> float:
+def vae_ceiling(vae, count: int = 200) -> float:
     """Judge adherence on VAE round trips of the 200 held-out evaluation renders (what the UNet can reach at best)."""
     from .captions import eval_set
     from .evaluate import judge_vae_reconstructions
 
     vae.eval()
-    result = judge_vae_reconstructions(vae, eval_set())["adherence"]
+    result = judge_vae_reconstructions(vae, eval_set()[:count])["adherence"]
     vae.train()
     return result
 
@@ -131,7 +131,7 @@ def train(args) -> None:
     else:
         log.log(f"new VAE: {sum(p.numel() for p in vae.parameters())/1e6:.2f}M params, config {vae_config()}")
     if dec_only and best_ceiling is None:
-        best_ceiling = vae_ceiling(vae)
+        best_ceiling = vae_ceiling(vae, args.ceiling_prompts)
         log.log(f"judge ceiling of the starting decoder: {best_ceiling:.3f}")
     for g in opt.param_groups:
         g["lr"] = args.lr
@@ -176,7 +176,7 @@ def train(args) -> None:
             last_psnr, x_e, y_e = evaluate_vae(vae)
             log.log(f"step {step} eval PSNR {last_psnr:.2f} dB")
             # decoder-only runs keep the decoder the judge likes best (ties: higher PSNR)
-            ceiling = vae_ceiling(vae) if dec_only else None
+            ceiling = vae_ceiling(vae, args.ceiling_prompts) if dec_only else None
             if dec_only:
                 log.log(f"step {step} judge ceiling {ceiling:.3f} (best {best_ceiling:.3f})")
             log.status(step=step, psnr_db=last_psnr, best_psnr_db=max(best, last_psnr), ceiling=ceiling, time=time.time())
@@ -219,6 +219,7 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="train even though a UNet checkpoint exists")
     p.add_argument("--decoder-only", action="store_true",
                    help="fine-tune only the decoder of vae_final (latent space unchanged; safe while the UNet trains)")
+    p.add_argument("--ceiling-prompts", type=int, default=200, help="held-out renders the decoder is judged on")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
 

@@ -1,0 +1,69 @@
+"""The retraining recipe runs end to end at toy length: VAE, decoder fine-tune, UNet (with a resume), export,
+and the exported folder generates through the engine like the bundled model."""
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def state_dir(tmp_path, monkeypatch):
+    from studio.starter import state
+
+    monkeypatch.setattr(state, "STATE_DIR", tmp_path / "train_state")
+    return tmp_path / "train_state"
+
+
+def _args(module, argv):
+    p = argparse.ArgumentParser()
+    module.add_args(p)
+    return p.parse_args(argv)
+
+
+def test_recipe_end_to_end_at_toy_length(state_dir, tmp_path, one_torch_thread):
+    from studio.engine.generator import Engine
+    from studio.engine.request import GenerationRequest
+    from studio.starter import state, train_unet, train_vae
+    from studio.starter.export import export
+
+    small = ["--threads", "1", "--batch", "4", "--eval-every", "2", "--max-steps", "2"]
+    train_vae.train(_args(train_vae, small))
+    info = json.loads((state.vae_final_dir() / "train_info.json").read_text())
+    assert info["step"] == 2
+    encoder = state.vae_encoder_fingerprint()
+
+    train_vae.train(_args(train_vae, ["--decoder-only", "--object-weight", "5", "--ceiling-prompts", "4",
+                                      "--threads", "1", "--batch", "4", "--eval-every", "2", "--max-steps", "4"]))
+    assert state.vae_encoder_fingerprint() == encoder  # the latent space the UNet learns never moves
+    assert "best_ceiling" in state.load_ckpt(state.vae_decoder_ckpt())
+
+    unet_args = ["--threads", "1", "--batch", "2", "--pool-size", "8", "--refresh", "1", "--warmup", "2"]
+    train_unet.train(_args(train_unet, unet_args + ["--max-steps", "2"]))
+    train_unet.train(_args(train_unet, unet_args + ["--max-steps", "3", "--high-t-frac", "1.0"]))
+    ck = state.load_ckpt(state.unet_ckpt())
+    assert ck["step"] == 3
+    assert [r["from_step"] for r in ck["runs"]] == [0, 2]
+    assert "resumed at step 2" in (state_dir / "unet.log").read_text()
+
+    dest = export(tmp_path / "exported")
+    train_info = json.loads((dest / "studio_train_info.json").read_text())
+    assert train_info["unet_step"] == 3 and len(train_info["train_runs"]) == 2
+    assert (dest / "studio_preview.json").exists() and (dest / "README.md").exists()
+
+    image = Engine().generate(GenerationRequest(prompt="a small red circle on the left", model=str(dest),
+                                                steps=2, seed=1))[0].image
+    assert image.shape == (128, 128, 3) and image.dtype == np.uint8
+
+
+def test_timestep_sampler_and_lr_schedule():
+    from studio.starter.train_unet import learning_rate, sample_timesteps
+
+    t = sample_timesteps(4000, 1000, 0.5, 500)
+    assert t.min() >= 0 and t.max() < 1000
+    assert 0.7 < (t >= 500).float().mean() < 0.8  # half drawn high, plus half of the uniform rest
+    args = argparse.Namespace(lr=1e-3, warmup=10, decay_minutes=20.0, max_minutes=100.0)
+    assert learning_rate(args, 0, 0.0) == pytest.approx(1e-4)
+    assert learning_rate(args, 50, 70.0) == pytest.approx(1e-3)
+    assert learning_rate(args, 50, 90.0) == pytest.approx(1e-3 * 0.55)
+    assert learning_rate(args, 50, 100.0) == pytest.approx(1e-4)
