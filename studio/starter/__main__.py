@@ -61,11 +61,12 @@ def main(argv: list[str] | None = None) -> int:
                                        "--batch", "8", "--lr", "7e-4", "--eval-every", "150"]))
         p = argparse.ArgumentParser()
         train_vae.add_args(p)
-        train_vae.train(p.parse_args(["--decoder-only", "--max-minutes", str(args.decoder_minutes), "--decay-minutes", "12",
-                                      "--lr", "3e-4", "--batch", "8", "--eval-every", "150", "--target-psnr", "32"]))
+        train_vae.train(p.parse_args(["--decoder-only", "--object-weight", "5", "--max-minutes", str(args.decoder_minutes),
+                                      "--decay-minutes", "12", "--lr", "2e-4", "--batch", "8", "--eval-every", "300"]))
         p = argparse.ArgumentParser()
         train_unet.add_args(p)
-        train_unet.train(p.parse_args(["--max-minutes", str(args.unet_minutes)]))
+        train_unet.train(p.parse_args(["--batch", "16", "--refresh", "2", "--max-minutes", str(args.unet_minutes),
+                                       "--decay-minutes", "25"]))
         from .evaluate import evaluate
         from .export import export
         dest = export(DEFAULT_DEST)

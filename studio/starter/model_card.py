@@ -10,11 +10,12 @@ from .palette import COLOURS, DIGITS, GEOMETRIC_SHAPES, LETTERS, POSITION_NAMES,
 RETRAIN = """\
 # from the repository root; training state goes to /work/train_state (override: STUDIO_STARTER_STATE)
 nice -n 10 python -m studio.starter train-vae --max-minutes 60 --target-psnr 26.5 --batch 8 --lr 7e-4 --eval-every 150
-nice -n 10 python -m studio.starter train-unet          # runs until stopped; resumes from its checkpoint
-# optional, also while train-unet runs: sharpen the VAE decoder (the encoder, i.e. the latent space, stays fixed)
-nice -n 10 python -m studio.starter train-vae --decoder-only --lr 3e-4 --max-minutes 40 --decay-minutes 12 --batch 8 --eval-every 150
+nice -n 10 python -m studio.starter train-unet --batch 16 --refresh 2 --max-minutes 240 --decay-minutes 25
+# beside train-unet (give it a core: echo '{"threads": 1}' > /work/train_state/unet_control.json, and 2 afterwards):
+# sharpen the VAE decoder with object pixels weighted up; the encoder (the latent space) stays fixed
+nice -n 15 python -m studio.starter train-vae --decoder-only --object-weight 5 --lr 2e-4 --max-minutes 40 --decay-minutes 12 --batch 8 --eval-every 300 --threads 1
 python -m studio.starter export                          # any time, also while train-unet runs
-python -m studio.starter evaluate                        # 200 held-out prompts -> studio_eval.json + this card
+python -m studio.starter evaluate                        # 200 held-out prompts + inpainting -> studio_eval.json + this card
 # or all in one go (VAE 60 min, decoder 40 min, UNet 240 min, export, evaluate):
 #   nice -n 10 python -m studio.starter all --vae-minutes 60 --decoder-minutes 40 --unet-minutes 240"""
 
