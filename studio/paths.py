@@ -31,6 +31,11 @@ def models_dir() -> Path:
     return data_dir() / "models"
 
 
+def lora_dir() -> Path:
+    """LoRA files for ``<lora:name:weight>`` prompt tags (AUTOMATIC1111's folder name)."""
+    return models_dir() / "Lora"
+
+
 def settings_path() -> Path:
     return data_dir() / "settings.json"
 

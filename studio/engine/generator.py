@@ -25,7 +25,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from studio import paths  # noqa: E402
-from studio.engine import devices, models, preview, prompts, schedulers  # noqa: E402
+from studio.engine import devices, models, networks, preview, prompts, schedulers  # noqa: E402
 from studio.engine.errors import GenerationCancelled, InvalidRequest, OutOfMemory, StudioError  # noqa: E402
 from studio.engine.events import CancelFlag, GeneratedImage, PreviewRegion, Progress, Status  # noqa: E402
 from studio.engine.request import GenerationRequest, MaskedContent, Mode, round_to_8  # noqa: E402
@@ -50,6 +50,7 @@ class LoadedModel:
     previewer: preview.LatentPreviewer | None
     scheduler_config: dict
     derived: dict = field(default_factory=dict)
+    loras: networks.LoraSet = field(default_factory=networks.LoraSet)  # adapters in the shared modules
 
     def pipeline(self, mode: Mode):
         if mode is Mode.TXT2IMG:
@@ -103,7 +104,9 @@ class Engine:
             pipe, info = models.load(
                 source, self.placement, allow_pickle=self.settings.allow_pickle, on_status=on_status
             )
-            loaded = LoadedModel(info, pipe, self._previewer(pipe, source, info), dict(pipe.scheduler.config))
+            loaded = LoadedModel(
+                info, pipe, self._previewer(pipe, source, info), dict(pipe.scheduler.config), loras=networks.LoraSet(info.name)
+            )
             while len(self._models) >= max(1, self.settings.cache_size):
                 self._models.popitem(last=False)
             self._models[key] = loaded
@@ -154,6 +157,9 @@ class Engine:
         emit = on_event or (lambda _e: None)
         cancel = cancel or CancelFlag()
         request = request.with_seed()
+        prompt, negative, tags = networks.parse(request.prompt, request.negative_prompt)
+        lora_files = networks.resolve(tags, allow_pickle=self.settings.allow_pickle)
+        lora_hashes = networks.hashes(lora_files)
         with self._lock:
             loaded = self._loaded(request.model, emit)
             width, height = self._size(request, loaded.info)
@@ -166,15 +172,16 @@ class Engine:
             if cancel.is_set():
                 raise GenerationCancelled(step=0, total=steps_per_image)
             try:
-                embeds = prompts.encode_prompt_pair(loaded.base, request.prompt, request.negative_prompt)
+                loaded.loras.apply(loaded.base, lora_files)  # the tags leave the text; their weights go in
+                embeds = prompts.encode_prompt_pair(loaded.base, prompt, negative)
                 results = []
                 for index, seed in enumerate(request.seeds()):
                     runner = _PipelineRun(self, loaded, request, seed, index, embeds, clock, emit, cancel)
-                    extra: dict = {}
+                    extra: dict = {"lora_hashes": dict(lora_hashes)} if lora_hashes else {}
                     if request.mode is Mode.INPAINT:
                         from studio.engine import inpaint
 
-                        image, extra = inpaint.inpaint_image(
+                        image, inpaint_extra = inpaint.inpaint_image(
                             runner.inpaint,
                             request,
                             seed,
@@ -182,6 +189,7 @@ class Engine:
                             unet_in_channels=loaded.info.unet_in_channels,
                             on_crop=lambda box, size, i=index: emit(PreviewRegion(tuple(box), tuple(size), i)),
                         )
+                        extra.update(inpaint_extra)
                     elif request.mode is Mode.IMG2IMG:
                         init = Image.fromarray(request.init_image).convert("RGB")
                         if init.size != (width, height):

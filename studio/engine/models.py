@@ -133,22 +133,31 @@ def _weights_for_hash(source: ModelSource) -> Path | None:
 def model_hash(source: ModelSource) -> str:
     """AUTOMATIC1111-style short hash of the weights, cached by path, size and mtime."""
     weights = _weights_for_hash(source)
-    if weights is None:
-        return ""
-    stat = weights.stat()
-    key = f"{weights.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
+    return file_hash(weights) if weights is not None else ""
+
+
+def file_hash(path: Path, length: int = 10, *, skip_header: bool = False) -> str:
+    """The first ``length`` hex digits of a file's sha256, cached by path, size and mtime.
+
+    ``skip_header`` hashes a .safetensors file's tensor data only (the "addnet" hash
+    AUTOMATIC1111 writes for LoRAs), so editing its metadata keeps the hash.
+    """
+    stat = path.stat()
+    key = f"{'addnet|' if skip_header else ''}{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
     cache_file = paths.data_dir() / "cache" / "model_hashes.json"
     try:
         cache = json.loads(cache_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cache = {}
-    if key in cache:
-        return cache[key]
+    if isinstance(cache.get(key), str) and len(cache[key]) >= length:
+        return cache[key][:length]
     digest = hashlib.sha256()
-    with open(weights, "rb") as fh:
+    with open(path, "rb") as fh:
+        if skip_header:
+            fh.seek(8 + int.from_bytes(fh.read(8), "little"))
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    value = digest.hexdigest()[:10]
+    value = digest.hexdigest()
     cache[key] = value
     try:
         from studio.fsutil import atomic_write_text
@@ -156,7 +165,7 @@ def model_hash(source: ModelSource) -> str:
         atomic_write_text(cache_file, json.dumps(cache))
     except OSError:
         pass  # a cache we cannot write only costs time
-    return value
+    return value[:length]
 
 
 # -- single-file checkpoints -----------------------------------------------------------------
