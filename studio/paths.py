@@ -36,6 +36,11 @@ def lora_dir() -> Path:
     return models_dir() / "Lora"
 
 
+def embeddings_dir() -> Path:
+    """Textual-inversion embeddings for ``embedding:name`` prompt tags."""
+    return models_dir() / "embeddings"
+
+
 def settings_path() -> Path:
     return data_dir() / "settings.json"
 

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
         help="generate images headless",
         description="Generate images. Without --out they go to the gallery under STUDIO_HOME.",
     )
-    p.add_argument("prompt", help="what to draw; (word:1.2) weights, BREAK and <lora:name:0.8> tags work as in AUTOMATIC1111")
+    p.add_argument("prompt", help="what to draw; (word:1.2) weights, BREAK, <lora:name:0.8> and embedding:name work as in AUTOMATIC1111")
     p.add_argument("--negative", default="", help="negative prompt")
     p.add_argument("--model", default=None, help="diffusers folder, .safetensors file, model name or hub repo id")
     p.add_argument("--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULER_NAMES)}")

@@ -25,7 +25,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from studio import paths  # noqa: E402
-from studio.engine import devices, models, networks, preview, prompts, schedulers  # noqa: E402
+from studio.engine import devices, embeddings, models, networks, preview, prompts, schedulers  # noqa: E402
 from studio.engine.errors import GenerationCancelled, InvalidRequest, OutOfMemory, StudioError  # noqa: E402
 from studio.engine.events import CancelFlag, GeneratedImage, PreviewRegion, Progress, Status  # noqa: E402
 from studio.engine.request import GenerationRequest, MaskedContent, Mode, round_to_8  # noqa: E402
@@ -51,6 +51,7 @@ class LoadedModel:
     scheduler_config: dict
     derived: dict = field(default_factory=dict)
     loras: networks.LoraSet = field(default_factory=networks.LoraSet)  # adapters in the shared modules
+    ti: embeddings.EmbeddingSet = field(default_factory=embeddings.EmbeddingSet)  # textual inversions loaded
 
     def pipeline(self, mode: Mode):
         if mode is Mode.TXT2IMG:
@@ -105,7 +106,8 @@ class Engine:
                 source, self.placement, allow_pickle=self.settings.allow_pickle, on_status=on_status
             )
             loaded = LoadedModel(
-                info, pipe, self._previewer(pipe, source, info), dict(pipe.scheduler.config), loras=networks.LoraSet(info.name)
+                info, pipe, self._previewer(pipe, source, info), dict(pipe.scheduler.config),
+                loras=networks.LoraSet(info.name), ti=embeddings.EmbeddingSet(info.name),
             )
             while len(self._models) >= max(1, self.settings.cache_size):
                 self._models.popitem(last=False)
@@ -159,7 +161,8 @@ class Engine:
         request = request.with_seed()
         prompt, negative, tags = networks.parse(request.prompt, request.negative_prompt)
         lora_files = networks.resolve(tags, allow_pickle=self.settings.allow_pickle)
-        lora_hashes = networks.hashes(lora_files)
+        ti_files = embeddings.resolve(embeddings.names(prompt, negative), allow_pickle=self.settings.allow_pickle)
+        hashes = {"lora_hashes": networks.hashes(lora_files), "ti_hashes": embeddings.hashes(ti_files)}
         with self._lock:
             loaded = self._loaded(request.model, emit)
             width, height = self._size(request, loaded.info)
@@ -173,11 +176,14 @@ class Engine:
                 raise GenerationCancelled(step=0, total=steps_per_image)
             try:
                 loaded.loras.apply(loaded.base, lora_files)  # the tags leave the text; their weights go in
+                if ti_files:  # embedding tags become the tokens they were loaded under
+                    words = loaded.ti.tokens(loaded.base, ti_files)
+                    prompt, negative = embeddings.substitute(prompt, words), embeddings.substitute(negative, words)
                 embeds = prompts.encode_prompt_pair(loaded.base, prompt, negative)
                 results = []
                 for index, seed in enumerate(request.seeds()):
                     runner = _PipelineRun(self, loaded, request, seed, index, embeds, clock, emit, cancel)
-                    extra: dict = {"lora_hashes": dict(lora_hashes)} if lora_hashes else {}
+                    extra: dict = {k: dict(v) for k, v in hashes.items() if v}
                     if request.mode is Mode.INPAINT:
                         from studio.engine import inpaint
 

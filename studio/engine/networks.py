@@ -73,9 +73,9 @@ def parse(prompt: str, negative: str = "") -> tuple[str, str, list[LoraTag]]:
     return TAG_RE.sub(take, prompt), TAG_RE.sub("", negative), list(found.values())
 
 
-def available() -> dict[str, Path]:
-    """LoRA files by name (their path in the LoRA folder without the suffix); .safetensors first."""
-    folder = paths.lora_dir()
+def available(folder: Path | None = None) -> dict[str, Path]:
+    """Weights files by name (their path in the folder, default the LoRA folder, without the suffix); .safetensors first."""
+    folder = folder or paths.lora_dir()
     files = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SAFE_SUFFIXES + PICKLE_SUFFIXES] if folder.is_dir() else []
     out: dict[str, Path] = {}
     for p in sorted(files, key=lambda p: (p.suffix.lower() not in SAFE_SUFFIXES, str(p).lower())):
@@ -83,9 +83,10 @@ def available() -> dict[str, Path]:
     return out
 
 
-def find(name: str, *, allow_pickle: bool = False) -> Path:
+def find(name: str, *, allow_pickle: bool = False, folder: Path | None = None, what: str = "LoRA") -> Path:
     """The file for ``<lora:name>``: by relative path, then by file name, then ignoring case."""
-    files = available()
+    folder = folder or paths.lora_dir()
+    files = available(folder)
     by_stem = {Path(k).name: p for k, p in reversed(files.items())}
     path = files.get(name) or by_stem.get(name)
     if path is None:
@@ -93,23 +94,22 @@ def find(name: str, *, allow_pickle: bool = False) -> Path:
         for k, p in [*files.items(), *by_stem.items()]:
             folded.setdefault(k.casefold(), p)
         path = folded.get(name.casefold())
-    folder = paths.lora_dir()
     if path is None:
         if not files:
             state = "is empty" if folder.is_dir() else "is empty (it does not exist yet)"
-            raise ModelNotFound(f"No LoRA named {name!r}: the LoRA folder {folder} {state}. Put {name}.safetensors there.")
+            raise ModelNotFound(f"No {what} named {name!r}: the {what} folder {folder} {state}. Put {name}.safetensors there.")
         shown = sorted(files, key=str.lower)
         more = f" and {len(shown) - 30} more" if len(shown) > 30 else ""
-        raise ModelNotFound(f"No LoRA named {name!r} in {folder}. Available: {', '.join(shown[:30])}{more}.")
+        raise ModelNotFound(f"No {what} named {name!r} in {folder}. Available: {', '.join(shown[:30])}{more}.")
     if path.suffix.lower() in PICKLE_SUFFIXES and not allow_pickle:
         raise UnsafeModelFile(
-            f"LoRA {path.name} is a pickle file, which can run code when loaded. Prefer a .safetensors file; "
+            f"{what} {path.name} is a pickle file, which can run code when loaded. Prefer a .safetensors file; "
             "if you trust this one, allow pickle models (--allow-pickle, or Settings) and it is loaded weights-only."
         )
     return path
 
 
-def _safetensors_metadata(path: Path) -> dict:
+def safetensors_metadata(path: Path, what: str = "LoRA") -> dict:
     """The file's ``__metadata__``, after checking the header and the data length add up."""
     try:
         size = path.stat().st_size
@@ -125,7 +125,7 @@ def _safetensors_metadata(path: Path) -> dict:
         return meta if isinstance(meta, dict) else {}
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         raise ModelLoadError(
-            f"LoRA {path.name} is not a valid .safetensors file (damaged or incomplete); download it again."
+            f"{what} {path.name} is not a valid .safetensors file (damaged or incomplete); download it again."
         ) from None
 
 
@@ -135,7 +135,7 @@ def resolve(tags: list[LoraTag], *, allow_pickle: bool = False) -> list[LoraFile
     for tag in tags:
         path = find(tag.name, allow_pickle=allow_pickle)
         if path.suffix.lower() in SAFE_SUFFIXES:
-            given = str(_safetensors_metadata(path).get("sshs_model_hash") or "")
+            given = str(safetensors_metadata(path).get("sshs_model_hash") or "")
             digest = given[:12] if re.fullmatch(r"[0-9a-fA-F]{12,}", given) else file_hash(path, 12, skip_header=True)
         else:
             digest = file_hash(path, 12)
@@ -148,7 +148,7 @@ def hashes(files: list[LoraFile]) -> dict[str, str]:
     return {f.tag.name.replace(":", "").replace(",", ""): f.hash for f in files if f.hash}
 
 
-def _why(exc: BaseException) -> str:
+def why(exc: BaseException) -> str:
     text = str(exc)
     m = _SHAPE_RE.search(text)
     if m:
@@ -157,17 +157,17 @@ def _why(exc: BaseException) -> str:
     return lines[0][:300].rstrip(". ") if lines else type(exc).__name__
 
 
-def _load_pickle(path: Path) -> dict:
+def load_pickle(path: Path, what: str = "LoRA") -> dict:
     """A pickle LoRA the user allowed, loaded weights-only (no code runs)."""
     import torch
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch raises UnpicklingError, RuntimeError, EOFError...
-        raise ModelLoadError(f"LoRA {path.name} could not be read as weights ({_why(exc)}); it may be damaged.") from None
+        raise ModelLoadError(f"{what} {path.name} could not be read as weights ({why(exc)}); it may be damaged.") from None
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     if not isinstance(state, dict) or not state:
-        raise ModelLoadError(f"LoRA {path.name} holds no weights.")
+        raise ModelLoadError(f"{what} {path.name} holds no weights.")
     return state
 
 
@@ -246,7 +246,7 @@ class LoraSet:
 
         if not USE_PEFT_BACKEND:
             raise ModelLoadError("Applying a LoRA needs the peft package: pip install peft")
-        source = str(f.path) if f.path.suffix.lower() in SAFE_SUFFIXES else _load_pickle(f.path)
+        source = str(f.path) if f.path.suffix.lower() in SAFE_SUFFIXES else load_pickle(f.path)
         self._count += 1
         adapter = f"studio_lora_{self._count}"
         try:
@@ -261,7 +261,7 @@ class LoraSet:
             if any(adapter in names for names in pipe.get_list_adapters().values()):
                 pipe.delete_adapters(adapter)  # leave no half-loaded layers behind
             raise ModelLoadError(
-                f"LoRA {f.tag.name!r} does not fit {self.model_name} ({_why(exc)}). "
+                f"LoRA {f.tag.name!r} does not fit {self.model_name} ({why(exc)}). "
                 "It was probably made for another model family (SD 1.x, SD 2.x, SDXL); use it with a matching model."
             ) from None
         self._adapters[key] = (stamp, adapter)

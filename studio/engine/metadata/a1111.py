@@ -69,9 +69,10 @@ def a1111_parameters(img: GeneratedImage) -> str:
             ("Masked area padding", req.inpaint_padding),
             ("Masked content", "original" if req.masked_content.value == "original" else "latent noise"),
         ]
-    lora_hashes = img.extra.get("lora_hashes")
-    if isinstance(lora_hashes, dict) and lora_hashes:  # the tags stay in the prompt, as in A1111
-        pairs.append(("Lora hashes", ", ".join(f"{name}: {digest}" for name, digest in lora_hashes.items())))
+    for key, label in (("lora_hashes", "Lora hashes"), ("ti_hashes", "TI hashes")):
+        found = img.extra.get(key)
+        if isinstance(found, dict) and found:  # the tags stay in the prompt, as in A1111
+            pairs.append((label, ", ".join(f"{name}: {digest}" for name, digest in found.items())))
     if req.batch_size > 1:
         pairs.append(("Batch size", req.batch_size))
     pairs.append(("Version", studio_version()))
