@@ -49,6 +49,7 @@ def test_recipe_end_to_end_at_toy_length(state_dir, tmp_path, one_torch_thread):
     dest = export(tmp_path / "exported")
     train_info = json.loads((dest / "studio_train_info.json").read_text())
     assert train_info["unet_step"] == 3 and len(train_info["train_runs"]) == 2
+    assert train_info["unet_train_hours"] >= 0 and "Trained so far: UNet" in (dest / "README.md").read_text()
     assert (dest / "studio_preview.json").exists() and (dest / "README.md").exists()
 
     image = Engine().generate(GenerationRequest(prompt="a small red circle on the left", model=str(dest),
@@ -67,3 +68,14 @@ def test_timestep_sampler_and_lr_schedule():
     assert learning_rate(args, 50, 70.0) == pytest.approx(1e-3)
     assert learning_rate(args, 50, 90.0) == pytest.approx(1e-3 * 0.55)
     assert learning_rate(args, 50, 100.0) == pytest.approx(1e-4)
+
+
+def test_training_hours_skip_stops(state_dir):
+    from studio.starter import state
+
+    state_dir.mkdir(parents=True)
+    (state_dir / "unet.log").write_text(
+        "2026-01-01 10:00:00 new run\n2026-01-01 10:01:00 step 25\nnot a log line\n2026-01-01 10:02:00 step 50\n"
+        "2026-01-01 14:00:00 resumed at step 50\n2026-01-01 14:03:00 step 75\n"
+    )
+    assert state.training_hours("unet") * 60 == pytest.approx(5.0)

@@ -117,7 +117,9 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
 
 ## Current state
 - UNet training step: {info.get('unet_step', 'n/a')} ({info.get('samples_seen', 'n/a')} samples seen), EMA weights; exported {info.get('exported_at', 'n/a')}.
-- This model is still training (a background job keeps improving it); numbers below describe this export.{early}
+- Trained so far: UNet {info.get('unet_train_hours', 'n/a')} h, VAE {info.get('vae_train_hours', 'n/a')} h of wall-clock time on a shared 2-core CPU
+  (an estimated 3-5 CPU-hours of UNet training give reliable colour + position binding).
+  Training resumes from its checkpoint with the recipe below; the numbers describe this export.{early}
 
 {figures}
 

@@ -115,3 +115,23 @@ class Logger:
 
     def status(self, **kw) -> None:
         atomic_write_text(self.status_path, json.dumps(kw, indent=2))
+
+
+def training_hours(name: str, max_gap_s: float = 300.0) -> float:
+    """Wall-clock hours of training in ``<name>.log``: the time between consecutive log lines, gaps
+    longer than ``max_gap_s`` (the job was stopped) left out."""
+    import datetime
+
+    path = state_dir() / f"{name}.log"
+    if not path.exists():
+        return 0.0
+    total, last = 0.0, None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            t = datetime.datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S").timestamp()
+        except ValueError:
+            continue
+        if last is not None and 0 <= t - last <= max_gap_s:
+            total += t - last
+        last = t
+    return total / 3600
