@@ -102,3 +102,11 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """One engine per test module, without previews (modules may define their own ``engine``)."""
+    from studio.engine.generator import Engine, EngineSettings
+
+    return Engine(EngineSettings(preview_every=0))

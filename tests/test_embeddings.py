@@ -39,13 +39,6 @@ def emb_dir(studio_home) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine():
-    from studio.engine.generator import Engine, EngineSettings
-
-    return Engine(EngineSettings(preview_every=0))
-
-
-@pytest.fixture(scope="module")
 def baseline(engine, tiny_sd_dir) -> np.ndarray:
     return engine.generate(_req(tiny_sd_dir))[0].image
 

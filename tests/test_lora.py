@@ -74,13 +74,6 @@ def lora_dir(lora_store, studio_home) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine():
-    from studio.engine.generator import Engine, EngineSettings
-
-    return Engine(EngineSettings(preview_every=0))
-
-
-@pytest.fixture(scope="module")
 def baseline(engine, tiny_sd_dir) -> np.ndarray:
     """The model's own picture, made before the engine ever saw a LoRA."""
     return engine.generate(_req(tiny_sd_dir))[0].image
