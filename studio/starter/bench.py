@@ -17,19 +17,13 @@ def run(report: Report, model: str | None = None, *, quick: bool = False) -> dic
     from studio.engine.errors import ModelNotFound
     from studio.paths import starter_model_dir
 
-    from .captions import eval_set
-    from .evaluate import SEED, folder_bytes, generate, judge_vae_reconstructions, make_engine, time_one_image
-    from .inpaint_check import inpaint_figures
-    from .judge import judge, summarise
+    from .evaluate import evaluate
 
     folder = Path(model) if model else starter_model_dir()
     if not (folder / "model_index.json").exists():
         raise ModelNotFound(f"No starter model at {folder}: export one with `python -m studio.starter export`.")
-    engine = make_engine()
-    items = eval_set()[: 16 if quick else 200]
-    images = generate(engine, folder, [c for c, _ in items], [SEED + i for i in range(len(items))])
-    scenes = [s for _, s in items]
-    figures = summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
+    figures = evaluate(folder, count=16 if quick else 200, write=False, inpaint_cases=4 if quick else 24,
+                       timing_runs=2 if quick else 5, threads=None)
     n = figures["prompts"]
     report(f"prompt adherence, {n} held-out prompts (target >= 90%)", 100 * figures["adherence"], "%")
     report("  one-object prompts", 100 * figures["adherence_one_object"], "%")
@@ -37,18 +31,12 @@ def run(report: Report, model: str | None = None, *, quick: bool = False) -> dic
     report("background colour right", 100 * figures["background"], "%")
     report("object colour at its position", 100 * figures["object_colour_at_position"], "%")
     report("shape (nearest-template classifier)", 100 * figures["shape"], "%")
-    ceiling = judge_vae_reconstructions(engine._loaded(str(folder), None).base.vae, items)
-    figures["vae_reconstruction_ceiling"] = ceiling
+    ceiling = figures["vae_reconstruction_ceiling"]
     report("VAE ceiling: adherence on round trips of the exact targets", 100 * ceiling["adherence"], "%")
-    inpaint, _ = inpaint_figures(engine, str(folder), 4 if quick else 24)
-    figures["inpaint"] = inpaint
+    inpaint = figures["inpaint"]
     report(f"inpaint: asked-for colour in the masked square ({inpaint['cases']} cases)", 100 * inpaint["new_colour_in_mask"], "%")
     report("inpaint: old colour gone from the masked square", 100 * inpaint["old_colour_gone"], "%")
     report("inpaint: pixels outside the mask unchanged", 100 * inpaint["outside_unchanged"], "%")
-    seconds = time_one_image(engine, folder, runs=2 if quick else 5)
-    figures["seconds_per_image"] = seconds
-    report("seconds per 128x128 image, 20 steps, CFG (target <= 1 s)", seconds, "s")
-    size = folder_bytes(folder)
-    figures["folder_bytes"] = size
-    report("model folder size (target <= 30 MB)", size / 2**20, "MiB")
+    report("seconds per 128x128 image, 20 steps, CFG (target <= 1 s)", figures["seconds_per_image_20_steps_cfg"], "s")
+    report("model folder size (target <= 30 MB)", figures["folder_mb"], "MiB")
     return figures

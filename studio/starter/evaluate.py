@@ -70,10 +70,13 @@ def judge_vae_reconstructions(vae, items) -> dict:
 
 
 def evaluate(folder: Path, count: int = 200, guidance: float = GUIDANCE, steps: int = STEPS,
-             grid_path: Path | None = None, write: bool = True, inpaint_cases: int = 24) -> dict:
+             grid_path: Path | None = None, write: bool = True, inpaint_cases: int = 24, timing_runs: int = 5,
+             threads: int | None = 2) -> dict:
+    """Every figure of the model card; ``threads=None`` keeps the caller's torch thread count."""
     from .inpaint_check import inpaint_figures
 
-    torch.set_num_threads(2)
+    if threads:
+        torch.set_num_threads(threads)
     folder = Path(folder)
     engine = make_engine()
     items = eval_set()[:count]
@@ -84,7 +87,7 @@ def evaluate(folder: Path, count: int = 200, guidance: float = GUIDANCE, steps: 
     result = summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
     result.update({
         "guidance_scale": guidance, "steps": steps, "scheduler": "Euler",
-        "seconds_per_image_20_steps_cfg": round(time_one_image(engine, folder), 3),
+        "seconds_per_image_20_steps_cfg": round(time_one_image(engine, folder, runs=timing_runs), 3),
         "batch_generation_seconds": round(gen_s, 1), "torch_threads": torch.get_num_threads(),
         "folder_mb": round(folder_bytes(folder) / 2**20, 2),
     })
