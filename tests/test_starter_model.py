@@ -99,7 +99,8 @@ def test_scheduler_swaps(pipe):
     try:
         for cls in (DPMSolverMultistepScheduler, DDIMScheduler, EulerAncestralDiscreteScheduler):
             pipe.scheduler = cls.from_config(original.config)
-            assert pipe.scheduler.config.prediction_type == "epsilon"
+            assert pipe.scheduler.config.prediction_type == original.config.prediction_type
+            assert pipe.scheduler.config.rescale_betas_zero_snr == original.config.rescale_betas_zero_snr
             assert pipe.scheduler.config.beta_schedule == "scaled_linear"
             img = pipe("a small green heart at the top", num_inference_steps=3, height=128, width=128,
                        generator=torch.Generator("cpu").manual_seed(0), output_type="np").images[0]

@@ -56,6 +56,15 @@ def test_recipe_end_to_end_at_toy_length(state_dir, tmp_path, one_torch_thread):
                                                 steps=2, seed=1))[0].image
     assert image.shape == (128, 128, 3) and image.dtype == np.uint8
 
+    # A machine with no training state continues from the exported folder: its VAE becomes vae_final
+    # and the new run's history starts where the export's ended.
+    state.STATE_DIR = tmp_path / "fresh_state"
+    train_unet.train(_args(train_unet, unet_args + ["--max-steps", "1", "--init-from", str(dest)]))
+    adopted = json.loads((state.vae_final_dir() / "train_info.json").read_text())
+    assert adopted["step"] == 4 and "vae_final taken from" in (state.STATE_DIR / "unet.log").read_text()
+    again = json.loads((export(tmp_path / "continued") / "studio_train_info.json").read_text())
+    assert again["unet_step"] == 3 + 1 and again["vae_step"] == 4
+
 
 def test_timestep_sampler_and_lr_schedule():
     from studio.starter.train_unet import learning_rate, sample_timesteps
@@ -79,3 +88,22 @@ def test_training_hours_skip_stops(state_dir):
         "2026-01-01 14:00:00 resumed at step 50\n2026-01-01 14:03:00 step 75\n"
     )
     assert state.training_hours("unet") * 60 == pytest.approx(5.0)
+
+
+def test_zero_terminal_snr_v_prediction_target():
+    """At the last training step the input is pure noise and the target is -x0 with full weight: the layout
+    must come from the prompt (on the old schedule the noisiest step still leaked the picture)."""
+    import torch
+
+    from studio.starter.train_unet import loss_target, make_scheduler
+
+    sched = make_scheduler()
+    assert sched.config.prediction_type == "v_prediction" and sched.config.rescale_betas_zero_snr
+    assert float(sched.alphas_cumprod[-1]) == 0.0
+    z0, noise = torch.randn(3, 4, 16, 16), torch.randn(3, 4, 16, 16)
+    t = torch.tensor([999, 500, 5])
+    target, w = loss_target(sched, z0, noise, t, 5.0)
+    assert torch.equal(sched.add_noise(z0, noise, t)[0], noise[0])  # no trace of the picture at t=999
+    assert torch.allclose(target[0], -z0[0], atol=1e-6) and w[0] == 1.0
+    assert w[1] == 1.0 and 0 < w[2] < 0.1  # clean steps are cut like min-SNR
+    assert (target[2] - noise[2]).std() < 0.15  # v ~ epsilon where the picture is nearly clean

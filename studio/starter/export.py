@@ -90,6 +90,23 @@ def fit_preview(vae, n: int = 128, seed: int = 7) -> dict:
     }
 
 
+def history(ck: dict) -> tuple[int, int | None, list[dict], float]:
+    """(total UNet steps, samples seen, runs, training hours) of the checkpoint, counting the
+    training of the model a run was warm-started from (--init-from) as well."""
+    prior = ck.get("prior") or {}
+    base_step = prior.get("unet_step") or 0
+    runs = list(prior.get("train_runs") or [])
+    if prior and ck.get("prediction_type", "epsilon") != prior.get("prediction_type", "epsilon"):
+        note = f"objective changed to {ck.get('prediction_type')}"
+    else:
+        note = ""
+    for run in ck.get("runs", []):
+        runs.append({**run, "from_step": base_step + run["from_step"], **({"note": note} if note else {})})
+    samples = (prior.get("samples_seen") or 0) + (ck.get("samples_seen") or 0) if prior else ck.get("samples_seen")
+    hours = round((prior.get("unet_train_hours") or 0) + state.training_hours("unet"), 2)
+    return base_step + ck["step"], samples, runs, hours
+
+
 def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
@@ -122,14 +139,16 @@ def export(dest: Path = DEFAULT_DEST, use_ema: bool = True, keep_eval: bool = Tr
     te_cfg_path.write_text(json.dumps(te_cfg, indent=2) + "\n")
     (tmp / "studio_preview.json").write_text(json.dumps(preview, indent=2) + "\n")
     vae_info = json.loads((state.vae_final_dir() / "train_info.json").read_text())
+    step, samples, runs, hours = history(ck)
     info = {
-        "unet_step": ck["step"],
-        "samples_seen": ck.get("samples_seen"),
+        "unet_step": step,
+        "samples_seen": samples,
+        "prediction_type": ck.get("prediction_type", "epsilon"),
         "train_args": ck.get("args", {}),
-        "train_runs": ck.get("runs", []),
+        "train_runs": runs,
         "scaling_factor": float(ck["scaling_factor"]),
-        "unet_train_hours": round(state.training_hours("unet"), 2),
-        "vae_train_hours": round(state.training_hours("vae"), 2),
+        "unet_train_hours": hours,
+        "vae_train_hours": round(vae_info.get("train_hours", 0.0) + state.training_hours("vae"), 2),
         "vae_psnr_db": vae_info.get("psnr_db"),
         "vae_judge_ceiling": vae_info.get("judge_ceiling"),
         "vae_step": vae_info.get("step"),
@@ -147,12 +166,12 @@ def export(dest: Path = DEFAULT_DEST, use_ema: bool = True, keep_eval: bool = Tr
     old_eval = dest / "studio_eval.json"
     if keep_eval and old_eval.exists():
         ev = json.loads(old_eval.read_text())
-        ev["stale"] = ev.get("unet_step") != ck["step"]
+        ev["stale"] = ev.get("unet_step") != step
         (tmp / "studio_eval.json").write_text(json.dumps(ev, indent=2) + "\n")
     write_model_card(tmp)
     info["folder_bytes"] = folder_size(tmp)
     (tmp / "studio_train_info.json").write_text(json.dumps(info, indent=2) + "\n")
     write_model_card(tmp)
     state.replace_folder(tmp, dest)
-    print(f"exported step {ck['step']} to {dest} ({info['folder_bytes'] / 1e6:.1f} MB)")
+    print(f"exported step {step} to {dest} ({info['folder_bytes'] / 1e6:.1f} MB)")
     return dest

@@ -10,7 +10,7 @@ from .palette import COLOURS, DIGITS, GEOMETRIC_SHAPES, LETTERS, POSITION_NAMES,
 RETRAIN = """\
 # from the repository root; training state goes to /work/train_state (override: STUDIO_STARTER_STATE)
 nice -n 10 python -m studio.starter train-vae --max-minutes 60 --target-psnr 26.5 --batch 8 --lr 7e-4 --eval-every 150
-nice -n 10 python -m studio.starter train-unet --batch 16 --refresh 2 --max-minutes 240 --decay-minutes 25
+nice -n 10 python -m studio.starter train-unet --batch 16 --refresh 2 --pool-size 3072 --max-minutes 240 --decay-minutes 25
 # beside train-unet (give it a core: echo '{"threads": 1}' > /work/train_state/unet_control.json, and 2 afterwards):
 # sharpen the VAE decoder with object pixels weighted up; the encoder (the latent space) stays fixed
 nice -n 15 python -m studio.starter train-vae --decoder-only --object-weight 5 --lr 2e-4 --max-minutes 40 --decay-minutes 12 --batch 8 --eval-every 300 --threads 1
@@ -34,7 +34,8 @@ def _runs(info: dict) -> str:
     lines = []
     for run in runs:
         a = run["args"]
-        lines.append(f"  - from step {run['from_step']}: " + ", ".join(f"{k} {a[k]}" for k in keys if k in a))
+        note = f" ({run['note']})" if run.get("note") else ""
+        lines.append(f"  - from step {run['from_step']}{note}: " + ", ".join(f"{k} {a[k]}" for k in keys if k in a))
     return "\n- Runs (each start or resume, with its settings):\n" + "\n".join(lines)
 
 
@@ -130,8 +131,13 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
 - Text encoder: `CLIPTextModel`, 128 hidden, 3 layers, 4 heads, 77 positions, {p.get('text_encoder', 0) / 1e6:.2f}M params, trained jointly with the UNet.
 - Tokenizer: CLIP BPE built from the caption vocabulary (every caption word is one token; any other text falls back to byte symbols).
 - UNet: `UNet2DConditionModel`, channels (64, 128, 128), cross-attention at 8x8 and 4x4, {p.get('unet', 0) / 1e6:.2f}M params.
-- Scheduler: SD 1.5 values (scaled_linear 0.00085..0.012, 1000 steps, epsilon prediction); swap with
-  `SchedulerClass.from_config(pipe.scheduler.config)` (Euler, DPM++, DDIM all work).
+- Scheduler: SD 1.5 betas (scaled_linear 0.00085..0.012, 1000 steps) rescaled to zero terminal SNR,
+  {info.get('prediction_type', 'epsilon')} prediction, trailing timestep spacing; swap with
+  `SchedulerClass.from_config(pipe.scheduler.config)` (Euler, Euler a, DPM++, DDIM, UniPC keep the zero-SNR setting).
+  Why: on the plain SD 1.5 schedule the noisiest training step still holds about 7% of the picture, so the
+  model learned to take the layout from the starting noise and ignored position words (until UNet step 25334
+  the seed alone decided where an object went). At zero terminal SNR sampling starts from noise exactly as
+  training saw it, and the layout has to come from the prompt.
 - Weights stored fp16 (safetensors); load as fp32 on CPU. Folder size: {info.get('folder_bytes', 0) / 1e6:.1f} MB.
 - `studio_preview.json`: least-squares linear map from scaled latents (rows: 4 channels) to RGB in [-1,1]
   plus bias, for live previews (fit RMSE {info.get('preview_fit_rmse', 'n/a')}).
@@ -140,7 +146,7 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
 - VAE: L1 + finite-difference edge loss + 1e-6 KL, AdamW (batch 8, lr 7e-4, decayed at the end), mostly 64x64 crops
   mixed with full images; then decoder-only fine-tuning (encoder frozen, so the UNet's latent space never changes).
 - UNet + text encoder: AdamW lr {args.get('lr', 'n/a')}, batch {args.get('batch', 'n/a')}, warm-up {args.get('warmup', 'n/a')} steps,
-  min-SNR-{args.get('min_snr', 'n/a')} weighting, offset noise {args.get('offset_noise', 'n/a')}, {int(100 * args.get('p_empty', 0.1))}% empty captions,
+  loss weight 1 on v where SNR <= {args.get('min_snr', 'n/a')} and {args.get('min_snr', 'n/a')}/SNR above (min-SNR cut; epsilon runs: min-SNR-{args.get('min_snr', 'n/a')}), offset noise {args.get('offset_noise', 'n/a')}, {int(100 * args.get('p_empty', 0.1))}% empty captions,
   EMA decay {args.get('ema_decay', 'n/a')}, seed {args.get('seed', 'n/a')}; data: a pool of {args.get('pool_size', 'n/a')} encoded scenes, {args.get('refresh', 'n/a')} fresh scenes per step.
   {int(100 * args.get('high_t_frac', 0))}% of each batch draws its timestep from [{args.get('high_t_min', 500)}, 1000), where the layout is decided;
   a timed run decays the learning rate (cosine, to 10%) over its last {args.get('decay_minutes', 0):g} minutes.{_runs(info)}

@@ -6,8 +6,8 @@ few newly rendered and encoded scenes every step, so the data never goes stale.
 Captions are generated anew every time a scene is drawn (10% empty for
 classifier-free guidance).
 
-Objective: epsilon prediction on the SD 1.5 DDPM schedule, min-SNR-5 weighting,
-offset noise (helps flat backgrounds of any brightness), EMA of all weights.
+Objective: v-prediction on the SD 1.5 betas rescaled to zero terminal SNR
+(model_configs.scheduler_config says why), min-SNR-style weighting, offset noise (helps flat backgrounds of any brightness), EMA of all weights.
 Part of every batch draws its timesteps from the noisy half of the schedule,
 where the layout (which colour goes where) is decided; the last minutes of a
 timed run decay the learning rate.
@@ -60,6 +60,26 @@ def build_models(tok):
     return te, unet
 
 
+def adopt_vae(folder) -> None:
+    """On a machine with no training state, take the VAE (as fp32) of an exported starter folder
+    as vae_final, so a warm-started run trains in the same latent space as the model it continues."""
+    import json
+    from pathlib import Path
+
+    from diffusers import AutoencoderKL
+
+    from .train_vae import save_final
+
+    folder = Path(folder)
+    vae = AutoencoderKL.from_pretrained(folder, subfolder="vae", local_files_only=True).float()
+    try:
+        info = json.loads((folder / "studio_train_info.json").read_text())
+    except (OSError, ValueError):
+        info = {}
+    save_final(vae, info.get("vae_psnr_db") or 0.0, info.get("vae_step") or 0, info.get("vae_judge_ceiling"),
+               train_hours=info.get("vae_train_hours"))
+
+
 def warm_start(te, unet, folder) -> None:
     """Initialise the text encoder and UNet from an exported starter folder (e.g. the bundled model)."""
     from diffusers import UNet2DConditionModel
@@ -69,6 +89,22 @@ def warm_start(te, unet, folder) -> None:
     src_unet = UNet2DConditionModel.from_pretrained(folder, subfolder="unet", local_files_only=True)
     te.load_state_dict({k: v.float() for k, v in src_te.state_dict().items()})
     unet.load_state_dict({k: v.float() for k, v in src_unet.state_dict().items()})
+
+
+def prior_training(folder) -> dict:
+    """What an exported model's own training was (its studio_train_info.json), so a warm-started
+    run's model card can tell the whole history."""
+    import json
+    from pathlib import Path
+
+    path = Path(folder) / "studio_train_info.json"
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    prior = {k: info.get(k) for k in ("unet_step", "samples_seen", "unet_train_hours", "train_runs", "prior")}
+    prior["prediction_type"] = info.get("prediction_type", "epsilon")
+    return prior
 
 
 def sample_timesteps(n: int, total: int, high_frac: float, high_min: int) -> torch.Tensor:
@@ -95,6 +131,21 @@ def make_scheduler():
 
     cfg = {k: v for k, v in scheduler_config().items() if not k.startswith("_")}
     return DDPMScheduler.from_config(cfg)
+
+
+def loss_target(sched, z0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, gamma: float):
+    """(target, per-sample weight) for the scheduler's prediction type.
+
+    epsilon: min-SNR-gamma weights. v_prediction: the plain v loss where SNR <= gamma
+    (it stays finite at zero terminal SNR, where v = -x0 and the model must draw the
+    layout from the text alone) and gamma/SNR above, the min-SNR cut for clean steps.
+    """
+    acp = sched.alphas_cumprod[t]
+    snr = acp / (1 - acp)
+    if sched.config.prediction_type == "v_prediction":
+        w = torch.where(snr > gamma, gamma / snr.clamp(min=1e-8), torch.ones_like(snr))
+        return sched.get_velocity(z0, noise, t), w
+    return noise, torch.clamp(snr, max=gamma) / snr
 
 
 @torch.no_grad()
@@ -202,19 +253,28 @@ def train(args) -> None:
     torch.manual_seed(args.seed)
     log = state.Logger("unet")
     tok = ensure_tokenizer()
+    if args.init_from is not None and not state.vae_final_dir().exists():
+        adopt_vae(args.init_from)
+        log.log(f"vae_final taken from {args.init_from}/vae (no VAE training state on this machine)")
     vae = load_vae()
     te, unet = build_models(tok)
     params = list(te.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.999))
     rng = random.Random(args.seed)
     step, samples_seen = 0, 0
+    prior: dict = {}
     ck = state.load_ckpt(state.unet_ckpt())
     pool_state = state.load_ckpt(state.latents_pool())
     fingerprint = state.vae_encoder_fingerprint()
+    sched_cfg = scheduler_config()
     if ck is not None and "vae_encoder_sha256" in ck:
         vae_ok = ck["vae_encoder_sha256"] == fingerprint
     else:  # older checkpoints stored the hash of the whole VAE file
         vae_ok = ck is None or ck.get("vae_sha256") in (None, state.vae_fingerprint())
+    if ck is not None and ck.get("prediction_type", "epsilon") != sched_cfg["prediction_type"]:
+        raise SystemExit(f"unet_ckpt.pt was trained for {ck.get('prediction_type', 'epsilon')} prediction, the "
+                         f"schedule now is {sched_cfg['prediction_type']}: move unet_ckpt.pt and latent_pool.pt "
+                         "away and start a new run (--init-from the bundled model keeps what it learned).")
     if not vae_ok:
         raise SystemExit("the VAE in vae_final/ changed since this UNet checkpoint was made: its latents no longer "
                          "match. Move unet_ckpt.pt and latent_pool.pt away to start the UNet afresh.")
@@ -224,6 +284,7 @@ def train(args) -> None:
         opt.load_state_dict(ck["opt"])
         ema = EMA(params, ck["ema"])
         step, samples_seen = ck["step"], ck.get("samples_seen", 0)
+        prior = ck.get("prior", {})
         rng.setstate(ck["rng"])
         torch.set_rng_state(ck["torch_rng"])
         pool = Pool(pool_state["latents"], pool_state["specs"], pool_state["scaling_factor"], pool_state["pos"])
@@ -231,7 +292,8 @@ def train(args) -> None:
     else:
         if args.init_from is not None:
             warm_start(te, unet, args.init_from)
-            log.log(f"warm start from {args.init_from}")
+            prior = prior_training(args.init_from)
+            log.log(f"warm start from {args.init_from} ({prior.get('unet_train_hours', 0)} h, step {prior.get('unet_step')})")
         ema = EMA(params)
         log.log(f"new run: text encoder {sum(p.numel() for p in te.parameters()) / 1e6:.2f}M, "
                 f"unet {sum(p.numel() for p in unet.parameters()) / 1e6:.2f}M params; args {vars(args)}")
@@ -240,7 +302,6 @@ def train(args) -> None:
     runs = (ck or {}).get("runs") or ([{"from_step": 0, "args": ck["args"]}] if ck and "args" in ck else [])
     runs = runs + [{"from_step": step, "args": {k: v for k, v in vars(args).items() if v != float("inf")}}]
     sched = make_scheduler()
-    acp = sched.alphas_cumprod
     te.train()
     unet.train()
     t_ck, t_log, losses = time.time(), time.time(), []
@@ -260,9 +321,8 @@ def train(args) -> None:
                 g["lr"] = lr
             h = te(ids)[0]
             pred = unet(zt, t, h).sample
-            snr = acp[t] / (1 - acp[t])
-            w = torch.clamp(snr, max=args.min_snr) / snr
-            loss = (F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3)) * w).mean()
+            target, w = loss_target(sched, z0, noise, t, args.min_snr)
+            loss = (F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3)) * w).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -280,11 +340,13 @@ def train(args) -> None:
                 losses, t_log = [], time.time()
             if time.time() - t_ck > args.ckpt_minutes * 60:
                 save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                                {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint})
+                                {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint,
+                                 "prediction_type": sched_cfg["prediction_type"], "prior": prior})
                 t_ck = time.time()
                 log.log(f"checkpoint at step {step}")
     save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                    {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint})
+                    {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint,
+                                 "prediction_type": sched_cfg["prediction_type"], "prior": prior})
     log.log(f"stopped at step {step}; checkpoint written")
 
 

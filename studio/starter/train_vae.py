@@ -76,7 +76,8 @@ def vae_ceiling(vae, count: int = 200) -> float:
     return result
 
 
-def save_final(vae, psnr_db: float, step: int, ceiling: float | None = None) -> None:
+def save_final(vae, psnr_db: float, step: int, ceiling: float | None = None,
+               train_hours: float | None = None) -> None:
     out = state.vae_final_dir()
     tmp = out.with_name(out.name + ".tmp")
     if tmp.exists():
@@ -86,6 +87,8 @@ def save_final(vae, psnr_db: float, step: int, ceiling: float | None = None) -> 
     info = {"psnr_db": round(psnr_db, 3), "step": step}
     if ceiling is not None:
         info["judge_ceiling"] = ceiling
+    if train_hours is not None:  # adopted from an export: its hours are not in this machine's vae.log
+        info["train_hours"] = train_hours
     (tmp / "train_info.json").write_text(json.dumps(info) + "\n")
     state.replace_folder(tmp, out)
 
