@@ -66,6 +66,24 @@ def test_recipe_end_to_end_at_toy_length(state_dir, tmp_path, one_torch_thread):
     assert again["unet_step"] == 3 + 1 and again["vae_step"] == 4
 
 
+def test_pool_batch_can_favour_one_object_scenes():
+    import random
+
+    import torch
+
+    from studio.starter.captions import sample_scene
+    from studio.starter.train_unet import Pool
+
+    rng = random.Random(0)
+    scenes = [sample_scene(rng, n_objects=1 + i % 2) for i in range(40)]
+    pool = Pool(torch.arange(40.0).view(40, 1, 1, 1).expand(40, 4, 2, 2).half(), [s.to_dict() for s in scenes], 1.0)
+    picked, z = pool.batch(200, rng, one_object_frac=1.0)
+    assert all(len(s.objects) == 1 for s in picked)
+    assert [scenes[int(v)] for v in z[:, 0, 0, 0]] == picked  # latents stay paired with their scenes
+    mixed, _ = pool.batch(400, rng)
+    assert 0.35 < sum(len(s.objects) == 1 for s in mixed) / 400 < 0.65
+
+
 def test_timestep_sampler_and_lr_schedule():
     from studio.starter.train_unet import learning_rate, sample_timesteps
 

@@ -19,6 +19,12 @@ from . import train_unet, train_vae  # noqa: E402
 from .export import DEFAULT_DEST  # noqa: E402
 
 
+# The layout stage: most steps at the noisiest timesteps, where the prompt alone must place each object,
+# on one-object scenes with every attribute named. Without it position words stayed ignored (see the card).
+LAYOUT_STAGE = ["--high-t-frac", "0.7", "--high-t-min", "900", "--one-object-frac", "0.7", "--full-caption-frac", "0.7",
+                "--decay-minutes", "10"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m studio.starter", description="Train, export and evaluate the starter model.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -37,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     al.add_argument("--vae-minutes", type=float, default=60.0)
     al.add_argument("--decoder-minutes", type=float, default=40.0)
     al.add_argument("--unet-minutes", type=float, default=240.0)
+    al.add_argument("--layout-minutes", type=float, default=60.0,
+                    help="the last part of --unet-minutes: the layout stage (noisiest steps, one-object scenes, full captions)")
     args = ap.parse_args(argv)
 
     if args.cmd == "train-vae":
@@ -65,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
                                       "--decay-minutes", "12", "--lr", "2e-4", "--batch", "8", "--eval-every", "300"]))
         p = argparse.ArgumentParser()
         train_unet.add_args(p)
-        train_unet.train(p.parse_args(["--batch", "16", "--refresh", "2", "--max-minutes", str(args.unet_minutes),
-                                       "--decay-minutes", "25"]))
+        common = ["--batch", "16", "--refresh", "2", "--pool-size", "3072"]
+        train_unet.train(p.parse_args(common + ["--max-minutes", str(max(args.unet_minutes - args.layout_minutes, 0)),
+                                                "--decay-minutes", "0", "--high-t-frac", "0.6", "--high-t-min", "800"]))
+        train_unet.train(p.parse_args(common + LAYOUT_STAGE + ["--max-minutes", str(args.layout_minutes)]))
         from .evaluate import evaluate
         from .export import export
         dest = export(DEFAULT_DEST)

@@ -193,8 +193,12 @@ class Pool:
             self.specs[self.pos] = s.to_dict()
             self.pos = (self.pos + 1) % len(self.specs)
 
-    def batch(self, n: int, rng: random.Random) -> tuple[list[SceneSpec], torch.Tensor]:
+    def batch(self, n: int, rng: random.Random, one_object_frac: float = 0.0) -> tuple[list[SceneSpec], torch.Tensor]:
+        """n random scenes; about one_object_frac of them from the one-object scenes."""
         idx = [rng.randrange(len(self.specs)) for _ in range(n)]
+        if one_object_frac > 0:
+            singles = [i for i, s in enumerate(self.specs) if len(s["objects"]) == 1]
+            idx = [rng.choice(singles) if singles and rng.random() < one_object_frac else i for i in idx]
         return [SceneSpec.from_dict(self.specs[i]) for i in idx], self.latents[idx].float()
 
 
@@ -309,8 +313,9 @@ def train(args) -> None:
     with stop_requested() as stop:
         while not stop and step < args.max_steps and (time.time() - t_run) / 60 < args.max_minutes:
             pool.refresh(vae, args.refresh, rng)
-            scenes, z0 = pool.batch(args.batch, rng)
-            texts = ["" if rng.random() < args.p_empty else caption(s, rng, drop=True) for s in scenes]
+            scenes, z0 = pool.batch(args.batch, rng, args.one_object_frac)
+            texts = ["" if rng.random() < args.p_empty else caption(s, rng, drop=rng.random() >= args.full_caption_frac)
+                     for s in scenes]
             ids = tokenize(tok, texts)
             z0 = z0 * pool.scaling_factor
             noise = torch.randn_like(z0) + args.offset_noise * torch.randn(z0.shape[0], z0.shape[1], 1, 1)
@@ -384,6 +389,10 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--high-t-frac", type=float, default=0.5, help="share of timesteps drawn from [--high-t-min, 1000)")
     p.add_argument("--high-t-min", type=int, default=500)
+    p.add_argument("--one-object-frac", type=float, default=0.0,
+                   help="share of each batch drawn from the pool's one-object scenes (0: the pool's own mix)")
+    p.add_argument("--full-caption-frac", type=float, default=0.0,
+                   help="share of captions that name every attribute (the rest drop parts at random)")
     p.add_argument("--decay-minutes", type=float, default=0.0, help="cosine LR decay over the last N of --max-minutes")
     p.add_argument("--init-from", default=None, help="exported starter folder to start a new run from")
 
