@@ -77,7 +77,7 @@ through the studio engine (`python -m studio.starter evaluate`; `studio bench --
 | object colour at its position (all objects) | {_fmt(ev['object_colour_at_position'], True)} |
 | held-out object colour at its position | {_fmt(ev['held_out_object_colour_at_position'], True)} |
 | shape (nearest-template classifier) | {_fmt(ev['shape'], True)} |
-| seconds per image (20 steps, CFG, batch 1; measured with the training job running at nice 10) | {ev['seconds_per_image_20_steps_cfg']} |
+| seconds per image (20 steps, CFG, batch 1, 2 threads) | {ev['seconds_per_image_20_steps_cfg']} |
 {ceiling}
 {inpaint}
 
@@ -122,7 +122,7 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
 ## Current state
 - UNet training step: {info.get('unet_step', 'n/a')} ({info.get('samples_seen', 'n/a')} samples seen), EMA weights; exported {info.get('exported_at', 'n/a')}.
 - Trained so far: UNet {info.get('unet_train_hours', 'n/a')} h, VAE {info.get('vae_train_hours', 'n/a')} h of wall-clock time on a shared 2-core CPU
-  (an estimated 3-5 CPU-hours of UNet training give reliable colour + position binding).
+  (position words took hold only in the layout stage, see Training).
   Training resumes from its checkpoint with the recipe below; the numbers describe this export.{early}
 
 {figures}
