@@ -19,12 +19,6 @@ from . import train_unet, train_vae  # noqa: E402
 from .export import DEFAULT_DEST  # noqa: E402
 
 
-# The layout stage: most steps at the noisiest timesteps, where the prompt alone must place each object,
-# on one-object scenes with every attribute named. Without it position words stayed ignored (see the card).
-LAYOUT_STAGE = ["--high-t-frac", "0.7", "--high-t-min", "900", "--one-object-frac", "0.7", "--full-caption-frac", "0.7",
-                "--decay-minutes", "10"]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m studio.starter", description="Train, export and evaluate the starter model.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -73,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
                                       "--decay-minutes", "12", "--lr", "2e-4", "--batch", "8", "--eval-every", "300"]))
         p = argparse.ArgumentParser()
         train_unet.add_args(p)
-        common = ["--batch", "16", "--refresh", "2", "--pool-size", "3072"]
-        train_unet.train(p.parse_args(common + ["--max-minutes", str(max(args.unet_minutes - args.layout_minutes, 0)),
-                                                "--decay-minutes", "0", "--high-t-frac", "0.6", "--high-t-min", "800"]))
-        train_unet.train(p.parse_args(common + LAYOUT_STAGE + ["--max-minutes", str(args.layout_minutes)]))
+        main_minutes = max(args.unet_minutes - args.layout_minutes, 0)
+        train_unet.train(p.parse_args(train_unet.COMMON_ARGS + train_unet.MAIN_STAGE + ["--max-minutes", str(main_minutes)]))
+        train_unet.train(p.parse_args(train_unet.COMMON_ARGS + train_unet.LAYOUT_STAGE
+                                      + ["--max-minutes", str(args.layout_minutes)]))
         from .evaluate import evaluate
         from .export import export
         dest = export(DEFAULT_DEST)

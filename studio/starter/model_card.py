@@ -6,20 +6,22 @@ from pathlib import Path
 
 from .captions import EVAL_COUNT, EVAL_SEED, HELD_OUT_PERCENT
 from .palette import COLOURS, DIGITS, GEOMETRIC_SHAPES, LETTERS, POSITION_NAMES, SIZE_NAMES
+from .train_unet import COMMON_ARGS, LAYOUT_STAGE, MAIN_STAGE
 
 RETRAIN = """\
 # from the repository root; training state goes to /work/train_state (override: STUDIO_STARTER_STATE)
 nice -n 10 python -m studio.starter train-vae --max-minutes 60 --target-psnr 26.5 --batch 8 --lr 7e-4 --eval-every 150
-nice -n 10 python -m studio.starter train-unet --batch 16 --refresh 2 --pool-size 3072 --max-minutes 180 --decay-minutes 0 --high-t-frac 0.6 --high-t-min 800
+nice -n 10 python -m studio.starter train-unet {unet_main} --max-minutes 180
 # layout stage (resumes the same checkpoint): noisiest steps, one-object scenes, full captions
-nice -n 10 python -m studio.starter train-unet --batch 16 --refresh 2 --pool-size 3072 --max-minutes 60 --decay-minutes 10 --high-t-frac 0.7 --high-t-min 900 --one-object-frac 0.7 --full-caption-frac 0.7
+nice -n 10 python -m studio.starter train-unet {unet_layout} --max-minutes 60
 # beside train-unet (give it a core: echo '{"threads": 1}' > /work/train_state/unet_control.json, and 2 afterwards):
 # sharpen the VAE decoder with object pixels weighted up; the encoder (the latent space) stays fixed
 nice -n 15 python -m studio.starter train-vae --decoder-only --object-weight 5 --lr 2e-4 --max-minutes 40 --decay-minutes 12 --batch 8 --eval-every 300 --threads 1
 python -m studio.starter export                          # any time, also while train-unet runs
 python -m studio.starter evaluate                        # 200 held-out prompts + inpainting -> studio_eval.json + this card
 # or all in one go (VAE 60 min, decoder 40 min, UNet 240 min, export, evaluate):
-#   nice -n 10 python -m studio.starter all --vae-minutes 60 --decoder-minutes 40 --unet-minutes 240 --layout-minutes 60"""
+#   nice -n 10 python -m studio.starter all --vae-minutes 60 --decoder-minutes 40 --unet-minutes 240 --layout-minutes 60""".replace(
+    "{unet_main}", " ".join(COMMON_ARGS + MAIN_STAGE)).replace("{unet_layout}", " ".join(COMMON_ARGS + LAYOUT_STAGE))
 
 
 def _fmt(v, pct=False):

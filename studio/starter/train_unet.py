@@ -107,6 +107,15 @@ def prior_training(folder) -> dict:
     return prior
 
 
+# The two UNet stages of the recipe (the card's retrain commands and `all` are built from these).
+COMMON_ARGS = ["--batch", "16", "--refresh", "2", "--pool-size", "3072"]
+MAIN_STAGE = ["--decay-minutes", "0", "--high-t-frac", "0.6", "--high-t-min", "800"]
+# The layout stage: most steps at the noisiest timesteps, where the prompt alone must place each object,
+# on one-object scenes with every attribute named. Without it position words stayed ignored (see the card).
+LAYOUT_STAGE = ["--high-t-frac", "0.7", "--high-t-min", "900", "--one-object-frac", "0.7", "--full-caption-frac", "0.7",
+                "--decay-minutes", "10"]
+
+
 def sample_timesteps(n: int, total: int, high_frac: float, high_min: int) -> torch.Tensor:
     """Uniform timesteps, except a high_frac share drawn from [high_min, total) (layout-deciding noise)."""
     t = torch.randint(0, total, (n,))
@@ -306,6 +315,11 @@ def train(args) -> None:
     runs = (ck or {}).get("runs") or ([{"from_step": 0, "args": ck["args"]}] if ck and "args" in ck else [])
     runs = runs + [{"from_step": step, "args": {k: v for k, v in vars(args).items() if v != float("inf")}}]
     sched = make_scheduler()
+
+    def checkpoint_extra() -> dict:
+        return {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint,
+                "prediction_type": sched_cfg["prediction_type"], "prior": prior}
+
     te.train()
     unet.train()
     t_ck, t_log, losses = time.time(), time.time(), []
@@ -344,14 +358,10 @@ def train(args) -> None:
                 log.status(step=step, loss=avg, s_per_step=dt, samples_seen=samples_seen, time=time.time())
                 losses, t_log = [], time.time()
             if time.time() - t_ck > args.ckpt_minutes * 60:
-                save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                                {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint,
-                                 "prediction_type": sched_cfg["prediction_type"], "prior": prior})
+                save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool, checkpoint_extra())
                 t_ck = time.time()
                 log.log(f"checkpoint at step {step}")
-    save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool,
-                    {"samples_seen": samples_seen, "args": vars(args), "runs": runs, "vae_encoder_sha256": fingerprint,
-                                 "prediction_type": sched_cfg["prediction_type"], "prior": prior})
+    save_checkpoint(state.unet_ckpt(), te, unet, ema, opt, step, rng, pool, checkpoint_extra())
     log.log(f"stopped at step {step}; checkpoint written")
 
 
