@@ -75,11 +75,12 @@ def _threshold(key: str = "adherence"):
 def test_adherence_on_held_out_prompts(engine, record_property):
     """Reports the rate on a handful of held-out prompts; asserts it once the card says the model is trained."""
     from studio.starter.captions import eval_set
-    from studio.starter.evaluate import generate
+    from studio.starter.evaluate import generate, recommended_guidance
     from studio.starter.judge import judge, summarise
 
     items = eval_set()[:N_ADHERENCE]
-    images = generate(engine, FOLDER, [c for c, _ in items], [1234 + i for i in range(len(items))])
+    images = generate(engine, FOLDER, [c for c, _ in items], [1234 + i for i in range(len(items))],
+                      guidance=recommended_guidance(FOLDER))  # what the card measured and the app starts from
     scenes = [s for _, s in items]
     result = summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
     record_property("starter_adherence", result["adherence"])

@@ -66,7 +66,7 @@ def test_recipe_end_to_end_at_toy_length(state_dir, tmp_path, one_torch_thread):
     assert again["unet_step"] == 3 + 1 and again["vae_step"] == 4
 
 
-def test_pool_batch_can_favour_one_object_scenes():
+def test_pool_batch_can_favour_one_or_two_object_scenes():
     import random
 
     import torch
@@ -80,6 +80,9 @@ def test_pool_batch_can_favour_one_object_scenes():
     picked, z = pool.batch(200, rng, one_object_frac=1.0)
     assert all(len(s.objects) == 1 for s in picked)
     assert [scenes[int(v)] for v in z[:, 0, 0, 0]] == picked  # latents stay paired with their scenes
+    pairs, z = pool.batch(200, rng, two_object_frac=1.0)
+    assert all(len(s.objects) == 2 for s in pairs)
+    assert [scenes[int(v)] for v in z[:, 0, 0, 0]] == pairs
     mixed, _ = pool.batch(400, rng)
     assert 0.35 < sum(len(s.objects) == 1 for s in mixed) / 400 < 0.65
 

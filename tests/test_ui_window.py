@@ -269,6 +269,35 @@ def test_restart_restores_layout_parameters_and_gallery(qtbot, qloop, tiny_sd_di
     assert w2.dockWidgetArea(w2.queue_dock) == Qt.RightDockWidgetArea and not w2.gallery_dock.isFloating()
 
 
+def test_a_models_recommended_settings_fill_the_panel_when_chosen_not_over_saved_ones(qtbot, qloop, tiny_sd_dir, tmp_path):
+    import shutil
+
+    from studio.engine.model_defaults import ModelDefaults, write_defaults
+
+    recommends = tmp_path / "tiny-recommends"
+    shutil.copytree(tiny_sd_dir, recommends)
+    write_defaults(recommends, ModelDefaults(cfg_scale=2.5, steps=3, scheduler="Euler"))
+    w = open_window(qtbot, tiny_sd_dir, steps=None)  # first launch; this model recommends nothing
+    wait_ready(qtbot, w)
+    assert (w.params.cfg.value(), w.params.steps.value(), w.params.scheduler.currentText()) == (7.0, 20, "Euler a")
+    w.params.set_model_spec(str(recommends))
+    w.params.model_chosen.emit(w.params.model_spec())  # the user picks it
+    qtbot.waitUntil(lambda: w.params.cfg.value() == 2.5, timeout=LOAD_TIMEOUT)
+    assert (w.params.steps.value(), w.params.scheduler.currentText()) == (3, "Euler")
+    assert "recommended settings (CFG 2.5, 3 steps, Euler)" in w.statusBar().currentMessage()
+    w.prompt_editor.set_text("a blue ring")
+    with qtbot.waitSignal(w.images_shown, timeout=GEN_TIMEOUT):
+        w.generate()
+    assert w.last_images[0].request.cfg_scale == 2.5
+    w.params.cfg.setValue(9.0)  # the user's own choice
+    w.close()
+
+    w2 = open_window(qtbot, None, steps=None)  # next session: saved settings, same model
+    wait_ready(qtbot, w2)
+    assert w2.params.model_spec() == str(recommends)
+    assert w2.params.cfg.value() == 9.0 and w2.params.steps.value() == 3
+
+
 def test_no_model_installed_then_pick_a_folder(qtbot, qloop, tiny_sd_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("STUDIO_RESOURCES", str(tmp_path / "no-resources"))  # no starter model
     w = open_window(qtbot, None)
@@ -407,10 +436,14 @@ def test_first_launch_opens_on_the_starter_model_with_a_sample_prompt(qtbot, qlo
 
     if not (starter_model_dir() / "model_index.json").is_file():
         pytest.skip("starter model not bundled in this checkout")
-    window = open_window(qtbot, None, steps=4)
+    window = open_window(qtbot, None, steps=None)
     assert window.prompt_editor.text() == (STARTER_SAMPLE_PROMPT, "")
     wait_ready(qtbot, window)
     assert STARTER_NAME in window.model_label.text()
+    recommended = window.model_info.defaults.as_params()
+    assert recommended.get("cfg_scale") is not None  # the bundled model says which CFG it was tuned for
+    qtbot.waitUntil(lambda: window.params.cfg.value() == recommended["cfg_scale"], timeout=10_000)
+    window.params.steps.setValue(4)
     with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
         window.prompt_editor.prompt.setFocus()
         qtbot.keyClick(window.prompt_editor.prompt, Qt.Key_Return, Qt.ControlModifier)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from studio.engine.request import GenerationRequest, InpaintArea, MaskedContent, Mode
+from studio.engine.model_defaults import FALLBACK_CFG, FALLBACK_STEPS
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 
 
@@ -21,9 +22,12 @@ def register(subparsers) -> None:
     p.add_argument("prompt", help="what to draw; (word:1.2) weights, BREAK, <lora:name:0.8> and embedding:name work as in AUTOMATIC1111")
     p.add_argument("--negative", default="", help="negative prompt")
     p.add_argument("--model", default=None, help="diffusers folder, .safetensors file, model name or hub repo id")
-    p.add_argument("--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULER_NAMES)}")
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--cfg", type=float, default=7.0, help="classifier-free guidance scale")
+    p.add_argument("--scheduler", default=None,
+                   help=f"one of: {', '.join(SCHEDULER_NAMES)} (default: the model's recommendation, else {DEFAULT_SCHEDULER})")
+    p.add_argument("--steps", type=int, default=None,
+                   help=f"denoising steps (default: the model's recommendation, else {FALLBACK_STEPS})")
+    p.add_argument("--cfg", type=float, default=None,
+                   help=f"classifier-free guidance scale (default: the model's recommendation, else {FALLBACK_CFG})")
     p.add_argument("--seed", type=int, default=-1, help="-1 for random")
     p.add_argument("--width", type=int, default=0, help="0: the model's native size (or the init image's)")
     p.add_argument("--height", type=int, default=0)
@@ -55,13 +59,14 @@ def build_request(args: argparse.Namespace) -> GenerationRequest:
         raise InvalidRequest("--mask needs --init: the image to inpaint.")
     mode = Mode.INPAINT if mask is not None else Mode.IMG2IMG if init is not None else Mode.TXT2IMG
     strength = args.strength if args.strength is not None else (1.0 if mode is Mode.INPAINT else 0.75)
+    recommended = _recommended(args)
     return GenerationRequest(
         prompt=args.prompt,
         negative_prompt=args.negative,
         model=args.model,
-        scheduler=args.scheduler,
-        steps=args.steps,
-        cfg_scale=args.cfg,
+        scheduler=args.scheduler if args.scheduler is not None else recommended.get("scheduler", DEFAULT_SCHEDULER),
+        steps=args.steps if args.steps is not None else recommended.get("steps", FALLBACK_STEPS),
+        cfg_scale=args.cfg if args.cfg is not None else recommended.get("cfg_scale", FALLBACK_CFG),
         seed=args.seed,
         width=args.width,
         height=args.height,
@@ -75,6 +80,15 @@ def build_request(args: argparse.Namespace) -> GenerationRequest:
         mask_blur=args.mask_blur,
         masked_content=args.masked_content,
     )
+
+
+def _recommended(args: argparse.Namespace) -> dict:
+    """The model's recommended settings, needed only for the options the user left out."""
+    if None not in (args.scheduler, args.steps, args.cfg):
+        return {}
+    from studio.engine.model_defaults import defaults_for
+
+    return defaults_for(args.model).as_params()
 
 
 def _next_index(folder: Path) -> int:

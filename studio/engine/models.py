@@ -24,6 +24,7 @@ from studio.engine.errors import (
     OfflineError,
     UnsafeModelFile,
 )
+from studio.engine.model_defaults import ModelDefaults, read_defaults
 
 STARTER_NAME = "starter"
 SAFE_SUFFIXES = (".safetensors",)
@@ -57,6 +58,7 @@ class ModelInfo:
     native_height: int
     hash: str  # first 10 hex digits of the weights' sha256, as AUTOMATIC1111 writes it
     unet_in_channels: int
+    defaults: ModelDefaults = ModelDefaults()  # the folder's recommended settings (studio_defaults.json)
 
 
 def _is_diffusers_folder(path: Path) -> bool:
@@ -375,4 +377,5 @@ def _info(pipe, source: ModelSource) -> ModelInfo:
         native_height=int(height * scale),
         hash=model_hash(source) if source.kind != "hub" else "",
         unet_in_channels=int(unet.config.in_channels),
+        defaults=read_defaults(source.location) if source.kind == "folder" else ModelDefaults(),
     )

@@ -1,4 +1,4 @@
-"""CLI: python -m studio.starter train-vae|train-unet|export|evaluate|all"""
+"""CLI: python -m studio.starter train-vae|train-unet|export|tune-cfg|evaluate|all"""
 from __future__ import annotations
 
 
@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     ev = sub.add_parser("evaluate", help="adherence on the 200 held-out prompts, speed; updates the model card")
     ev.add_argument("--folder", type=Path, default=DEFAULT_DEST)
     ev.add_argument("--count", type=int, default=200)
-    ev.add_argument("--guidance", type=float, default=7.5)
+    ev.add_argument("--guidance", type=float, default=None, help="default: the folder's recommended CFG (tune-cfg)")
     ev.add_argument("--grid", type=Path, default=None, help="save a PNG of targets/samples")
+    tu = sub.add_parser("tune-cfg", help="pick the recommended CFG on a tuning set; writes studio_defaults.json")
+    tu.add_argument("--folder", type=Path, default=DEFAULT_DEST)
+    tu.add_argument("--count", type=int, default=100)
     sub.add_parser("status", help="print the training state (VAE PSNR, UNet step and loss)")
     al = sub.add_parser("all", help="train-vae, decoder fine-tune, train-unet for --unet-minutes, export, evaluate")
     al.add_argument("--vae-minutes", type=float, default=60.0)
@@ -51,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "evaluate":
         from .evaluate import evaluate
         print(json.dumps(evaluate(args.folder, count=args.count, guidance=args.guidance, grid_path=args.grid), indent=2))
+    elif args.cmd == "tune-cfg":
+        from .tune import tune_guidance
+        print(json.dumps(tune_guidance(args.folder, count=args.count), indent=2))
     elif args.cmd == "status":
         from . import state
         for name in ("vae", "unet"):
@@ -73,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                                       + ["--max-minutes", str(args.layout_minutes)]))
         from .evaluate import evaluate
         from .export import export
+        from .tune import tune_guidance
         dest = export(DEFAULT_DEST)
+        tune_guidance(dest)
         print(json.dumps(evaluate(dest), indent=2))
     return 0
 

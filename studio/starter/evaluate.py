@@ -69,15 +69,28 @@ def judge_vae_reconstructions(vae, items) -> dict:
     return summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
 
 
-def evaluate(folder: Path, count: int = 200, guidance: float = GUIDANCE, steps: int = STEPS,
+def recommended_guidance(folder: Path | str) -> float:
+    """The folder's recommended CFG (studio_defaults.json, what the app and CLI start from), else GUIDANCE."""
+    from studio.engine.model_defaults import read_defaults
+
+    cfg = read_defaults(folder).cfg_scale
+    return GUIDANCE if cfg is None else cfg
+
+
+def evaluate(folder: Path, count: int = 200, guidance: float | None = None, steps: int = STEPS,
              grid_path: Path | None = None, write: bool = True, inpaint_cases: int = 24, timing_runs: int = 5,
              threads: int | None = 2) -> dict:
-    """Every figure of the model card; ``threads=None`` keeps the caller's torch thread count."""
+    """Every figure of the model card; ``threads=None`` keeps the caller's torch thread count.
+
+    ``guidance=None``: the folder's recommended CFG, so the figures are what a user gets by default.
+    """
     from .inpaint_check import inpaint_figures
 
     if threads:
         torch.set_num_threads(threads)
     folder = Path(folder)
+    if guidance is None:
+        guidance = recommended_guidance(folder)
     engine = make_engine()
     items = eval_set()[:count]
     t0 = time.time()
@@ -87,6 +100,7 @@ def evaluate(folder: Path, count: int = 200, guidance: float = GUIDANCE, steps: 
     result = summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
     result.update({
         "guidance_scale": guidance, "steps": steps, "scheduler": "Euler",
+        # timed at GUIDANCE: any CFG > 1 costs the same (two UNet passes per step)
         "seconds_per_image_20_steps_cfg": round(time_one_image(engine, folder, runs=timing_runs), 3),
         "batch_generation_seconds": round(gen_s, 1), "torch_threads": torch.get_num_threads(),
         "folder_mb": round(folder_bytes(folder) / 2**20, 2),
@@ -95,7 +109,7 @@ def evaluate(folder: Path, count: int = 200, guidance: float = GUIDANCE, steps: 
     ceiling = judge_vae_reconstructions(vae, items)
     result["vae_reconstruction_ceiling"] = {k: ceiling[k] for k in ("adherence", "background", "object_colour_at_position", "shape")}
     if inpaint_cases:
-        result["inpaint"], _ = inpaint_figures(engine, str(folder), inpaint_cases)
+        result["inpaint"], _ = inpaint_figures(engine, str(folder), inpaint_cases, guidance=guidance)
     info_path = folder / "studio_train_info.json"
     if info_path.exists():
         result["unet_step"] = json.loads(info_path.read_text()).get("unet_step")

@@ -94,8 +94,8 @@ def _far_from(mask: np.ndarray, distance: int) -> np.ndarray:
     return far
 
 
-def inpaint_figures(engine, model: str, count: int = CASES) -> tuple[dict, list[dict]]:
-    results = [run_case(engine, model, c) for c in cases(count)]
+def inpaint_figures(engine, model: str, count: int = CASES, guidance: float = 7.5) -> tuple[dict, list[dict]]:
+    results = [run_case(engine, model, c, guidance=guidance) for c in cases(count)]
     rate = lambda key: round(sum(r[key] for r in results) / max(1, len(results)), 4)  # noqa: E731
     figures = {
         "cases": len(results),

@@ -18,8 +18,9 @@ nice -n 10 python -m studio.starter train-unet {unet_layout} --max-minutes 60
 # sharpen the VAE decoder with object pixels weighted up; the encoder (the latent space) stays fixed
 nice -n 15 python -m studio.starter train-vae --decoder-only --object-weight 5 --lr 2e-4 --max-minutes 40 --decay-minutes 12 --batch 8 --eval-every 300 --threads 1
 python -m studio.starter export                          # any time, also while train-unet runs
+python -m studio.starter tune-cfg                        # recommended CFG on a tuning set -> studio_defaults.json
 python -m studio.starter evaluate                        # 200 held-out prompts + inpainting -> studio_eval.json + this card
-# or all in one go (VAE 60 min, decoder 40 min, UNet 240 min, export, evaluate):
+# or all in one go (VAE 60 min, decoder 40 min, UNet 240 min, export, tune-cfg, evaluate):
 #   nice -n 10 python -m studio.starter all --vae-minutes 60 --decoder-minutes 40 --unet-minutes 240 --layout-minutes 60""".replace(
     "{unet_main}", " ".join(COMMON_ARGS + MAIN_STAGE)).replace("{unet_layout}", " ".join(COMMON_ARGS + LAYOUT_STAGE))
 
@@ -34,7 +35,8 @@ def _runs(info: dict) -> str:
     runs = info.get("train_runs") or []
     if len(runs) < 2:
         return ""
-    keys = ("batch", "lr", "refresh", "high_t_frac", "high_t_min", "one_object_frac", "full_caption_frac",
+    keys = ("batch", "lr", "refresh", "high_t_frac", "high_t_min", "one_object_frac", "two_object_frac",
+            "full_caption_frac",
             "max_minutes", "decay_minutes")
     lines = []
     for run in runs:
@@ -42,6 +44,27 @@ def _runs(info: dict) -> str:
         note = f" ({run['note']})" if run.get("note") else ""
         lines.append(f"  - from step {run['from_step']}{note}: " + ", ".join(f"{k} {a[k]}" for k in keys if k in a))
     return "\n- Runs (each start or resume, with its settings):\n" + "\n".join(lines)
+
+
+def _tuning(folder: Path) -> str:
+    from studio.engine.model_defaults import read_defaults
+
+    from .tune import TUNING_FILE
+
+    defaults = read_defaults(folder)
+    if not defaults.as_params():
+        return ""
+    text = (f"\nRecommended settings (`studio_defaults.json`; the app and `studio generate` start from them when "
+            f"this model is chosen): {defaults.describe()}.")
+    path = folder / TUNING_FILE
+    if path.exists():
+        t = json.loads(path.read_text())
+        rows = "\n".join(f"| {g} | {_fmt(r['adherence'], True)} | {_fmt(r['adherence_two_objects'], True)} | "
+                         f"{_fmt(r['shape'], True)} |" for g, r in t["by_guidance"].items())
+        text += (f" The CFG was chosen by `python -m studio.starter tune-cfg` on {t['prompts']} tuning prompts "
+                 f"(held-out style, prompt seed {t['prompt_seed']}: not the evaluation prompts):\n\n"
+                 f"| CFG | adherence | two-object prompts | shape |\n|---|---|---|---|\n{rows}\n")
+    return text
 
 
 def write_model_card(folder: Path) -> None:
@@ -64,6 +87,7 @@ def write_model_card(folder: Path) -> None:
                    f"masked content: fresh noise): asked-for colour is the dominant object colour in the square "
                    f"{_fmt(i['new_colour_in_mask'], True)}, old colour gone {_fmt(i['old_colour_gone'], True)}, "
                    f"pixels outside the mask unchanged {_fmt(i['outside_unchanged'], True)}.")
+    tuning = _tuning(folder)
     if ev:
         stale = " (measured on an earlier export: re-run evaluate)" if ev.get("stale") else ""
         figures = f"""Measured on {ev['prompts']} held-out prompts{stale} (UNet step {ev.get('unet_step')}), {ev['steps']} steps,
@@ -79,7 +103,7 @@ through the studio engine (`python -m studio.starter evaluate`; `studio bench --
 | object colour at its position (all objects) | {_fmt(ev['object_colour_at_position'], True)} |
 | held-out object colour at its position | {_fmt(ev['held_out_object_colour_at_position'], True)} |
 | shape (nearest-template classifier) | {_fmt(ev['shape'], True)} |
-| seconds per image (20 steps, CFG, batch 1, 2 threads) | {ev['seconds_per_image_20_steps_cfg']} |
+| seconds per image (20 steps, CFG, batch 1, {ev.get('torch_threads')} thread(s){', CPU shared with training' if ev.get('torch_threads') == 1 else ''}) | {ev['seconds_per_image_20_steps_cfg']} |
 {ceiling}
 {inpaint}
 
@@ -128,6 +152,7 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
   Training resumes from its checkpoint with the recipe below; the numbers describe this export.{early}
 
 {figures}
+{tuning}
 
 ## Architecture
 - VAE: `AutoencoderKL`, 4 levels (8x down), 128x128x3 -> 16x16x4, {p.get('vae', 0) / 1e6:.2f}M params;

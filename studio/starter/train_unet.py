@@ -202,12 +202,21 @@ class Pool:
             self.specs[self.pos] = s.to_dict()
             self.pos = (self.pos + 1) % len(self.specs)
 
-    def batch(self, n: int, rng: random.Random, one_object_frac: float = 0.0) -> tuple[list[SceneSpec], torch.Tensor]:
-        """n random scenes; about one_object_frac of them from the one-object scenes."""
+    def batch(self, n: int, rng: random.Random, one_object_frac: float = 0.0,
+              two_object_frac: float = 0.0) -> tuple[list[SceneSpec], torch.Tensor]:
+        """n random scenes; about one_object_frac of them from the one-object scenes and
+        two_object_frac from the two-object scenes (the rest: the pool's own mix)."""
         idx = [rng.randrange(len(self.specs)) for _ in range(n)]
-        if one_object_frac > 0:
-            singles = [i for i, s in enumerate(self.specs) if len(s["objects"]) == 1]
-            idx = [rng.choice(singles) if singles and rng.random() < one_object_frac else i for i in idx]
+        if one_object_frac > 0 or two_object_frac > 0:
+            by_count: dict[int, list[int]] = {1: [], 2: []}
+            for i, s in enumerate(self.specs):
+                by_count.setdefault(len(s["objects"]), []).append(i)
+            for k, i in enumerate(idx):
+                r = rng.random()
+                if r < one_object_frac and by_count[1]:
+                    idx[k] = rng.choice(by_count[1])
+                elif one_object_frac <= r < one_object_frac + two_object_frac and by_count[2]:
+                    idx[k] = rng.choice(by_count[2])
         return [SceneSpec.from_dict(self.specs[i]) for i in idx], self.latents[idx].float()
 
 
@@ -327,7 +336,7 @@ def train(args) -> None:
     with stop_requested() as stop:
         while not stop and step < args.max_steps and (time.time() - t_run) / 60 < args.max_minutes:
             pool.refresh(vae, args.refresh, rng)
-            scenes, z0 = pool.batch(args.batch, rng, args.one_object_frac)
+            scenes, z0 = pool.batch(args.batch, rng, args.one_object_frac, args.two_object_frac)
             texts = ["" if rng.random() < args.p_empty else caption(s, rng, drop=rng.random() >= args.full_caption_frac)
                      for s in scenes]
             ids = tokenize(tok, texts)
@@ -401,6 +410,8 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--high-t-min", type=int, default=500)
     p.add_argument("--one-object-frac", type=float, default=0.0,
                    help="share of each batch drawn from the pool's one-object scenes (0: the pool's own mix)")
+    p.add_argument("--two-object-frac", type=float, default=0.0,
+                   help="share of each batch drawn from the pool's two-object scenes")
     p.add_argument("--full-caption-frac", type=float, default=0.0,
                    help="share of captions that name every attribute (the rest drop parts at random)")
     p.add_argument("--decay-minutes", type=float, default=0.0, help="cosine LR decay over the last N of --max-minutes")

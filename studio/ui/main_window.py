@@ -101,6 +101,9 @@ class MainWindow(QMainWindow):
             self.prompt_editor.set_text(STARTER_SAMPLE_PROMPT, "")
         self.params = ParamsPanel(self)
         self.params.restore_settings(self.settings.params)
+        # a model's recommended settings (studio_defaults.json) fill the panel when it is picked, and on
+        # first launch; saved settings from an earlier session are the user's and stay
+        self._defaults_pending = not self.settings.params
         self.params.set_model_spec(initial_model)
         self.canvas_panel.nearest_button.setChecked(self.settings.nearest_neighbour)
         self.prompt_dock = self.add_dock(self.prompt_editor, "Prompt", Qt.LeftDockWidgetArea, "promptDock")
@@ -317,8 +320,15 @@ class MainWindow(QMainWindow):
 
     def _on_model_loaded(self, info) -> None:
         self.model_info = info
+        if self._defaults_pending and info.spec == self.params.model_spec():
+            self._defaults_pending = False
+            recommended = info.defaults.as_params()
+            if recommended:
+                self.params.set_values(recommended)
+                self.statusBar().showMessage(f"{info.name}: the model's recommended settings ({info.defaults.describe()})", 8000)
 
     def _model_chosen(self, spec: str | None) -> None:
+        self._defaults_pending = True
         if self.gen is not None:
             self.prompt_editor.set_tokenizer(None)
             self._on_model_state("loading", f"Loading model {Path(spec).name if spec else 'starter'}…")
