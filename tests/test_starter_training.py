@@ -128,3 +128,17 @@ def test_zero_terminal_snr_v_prediction_target():
     assert torch.allclose(target[0], -z0[0], atol=1e-6) and w[0] == 1.0
     assert w[1] == 1.0 and 0 < w[2] < 0.1  # clean steps are cut like min-SNR
     assert (target[2] - noise[2]).std() < 0.15  # v ~ epsilon where the picture is nearly clean
+
+
+def test_the_recipe_stages_parse_and_the_card_lists_them():
+    from studio.starter import train_unet
+    from studio.starter.model_card import RETRAIN
+
+    p = argparse.ArgumentParser()
+    train_unet.add_args(p)
+    pairs = p.parse_args(train_unet.COMMON_ARGS + train_unet.PAIRS_STAGE)
+    layout = p.parse_args(train_unet.COMMON_ARGS + train_unet.LAYOUT_STAGE)
+    assert pairs.two_object_frac > 0 and pairs.one_object_frac == 0
+    assert layout.one_object_frac > 0 and layout.two_object_frac == 0
+    for stage in (train_unet.MAIN_STAGE, train_unet.LAYOUT_STAGE, train_unet.PAIRS_STAGE):
+        assert " ".join(train_unet.COMMON_ARGS + stage) in RETRAIN

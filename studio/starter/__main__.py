@@ -36,12 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     tu.add_argument("--folder", type=Path, default=DEFAULT_DEST)
     tu.add_argument("--count", type=int, default=100)
     sub.add_parser("status", help="print the training state (VAE PSNR, UNet step and loss)")
-    al = sub.add_parser("all", help="train-vae, decoder fine-tune, train-unet for --unet-minutes, export, evaluate")
+    al = sub.add_parser("all", help="train-vae, decoder fine-tune, train-unet for --unet-minutes, export, tune-cfg, evaluate")
     al.add_argument("--vae-minutes", type=float, default=60.0)
     al.add_argument("--decoder-minutes", type=float, default=40.0)
-    al.add_argument("--unet-minutes", type=float, default=240.0)
+    al.add_argument("--unet-minutes", type=float, default=315.0)
     al.add_argument("--layout-minutes", type=float, default=60.0,
-                    help="the last part of --unet-minutes: the layout stage (noisiest steps, one-object scenes, full captions)")
+                    help="part of --unet-minutes: the layout stage (noisiest steps, one-object scenes, full captions)")
+    al.add_argument("--pairs-minutes", type=float, default=75.0,
+                    help="the last part of --unet-minutes: the pairs stage (noisiest steps, two-object scenes, full captions)")
     args = ap.parse_args(argv)
 
     if args.cmd == "train-vae":
@@ -73,10 +75,10 @@ def main(argv: list[str] | None = None) -> int:
                                       "--decay-minutes", "12", "--lr", "2e-4", "--batch", "8", "--eval-every", "300"]))
         p = argparse.ArgumentParser()
         train_unet.add_args(p)
-        main_minutes = max(args.unet_minutes - args.layout_minutes, 0)
-        train_unet.train(p.parse_args(train_unet.COMMON_ARGS + train_unet.MAIN_STAGE + ["--max-minutes", str(main_minutes)]))
-        train_unet.train(p.parse_args(train_unet.COMMON_ARGS + train_unet.LAYOUT_STAGE
-                                      + ["--max-minutes", str(args.layout_minutes)]))
+        main_minutes = max(args.unet_minutes - args.layout_minutes - args.pairs_minutes, 0)
+        for stage, minutes in ((train_unet.MAIN_STAGE, main_minutes), (train_unet.LAYOUT_STAGE, args.layout_minutes),
+                               (train_unet.PAIRS_STAGE, args.pairs_minutes)):
+            train_unet.train(p.parse_args(train_unet.COMMON_ARGS + stage + ["--max-minutes", str(minutes)]))
         from .evaluate import evaluate
         from .export import export
         from .tune import tune_guidance

@@ -114,6 +114,10 @@ MAIN_STAGE = ["--decay-minutes", "0", "--high-t-frac", "0.6", "--high-t-min", "8
 # on one-object scenes with every attribute named. Without it position words stayed ignored (see the card).
 LAYOUT_STAGE = ["--high-t-frac", "0.7", "--high-t-min", "900", "--one-object-frac", "0.7", "--full-caption-frac", "0.7",
                 "--decay-minutes", "10"]
+# The pairs stage: the same on two-object scenes, where each colour must go to its own object's place.
+# After the layout stage two-object prompts were the weak half (the other object's colour in the region).
+PAIRS_STAGE = ["--high-t-frac", "0.6", "--high-t-min", "900", "--two-object-frac", "0.7", "--full-caption-frac", "0.7",
+               "--decay-minutes", "12"]
 
 
 def sample_timesteps(n: int, total: int, high_frac: float, high_min: int) -> torch.Tensor:
