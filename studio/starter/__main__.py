@@ -39,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     al = sub.add_parser("all", help="train-vae, decoder fine-tune, train-unet for --unet-minutes, export, tune-cfg, evaluate")
     al.add_argument("--vae-minutes", type=float, default=60.0)
     al.add_argument("--decoder-minutes", type=float, default=40.0)
-    al.add_argument("--unet-minutes", type=float, default=315.0)
+    al.add_argument("--unet-minutes", type=float, default=345.0)
     al.add_argument("--layout-minutes", type=float, default=60.0,
                     help="part of --unet-minutes: the layout stage (noisiest steps, one-object scenes, full captions)")
-    al.add_argument("--pairs-minutes", type=float, default=75.0,
+    al.add_argument("--pairs-minutes", type=float, default=105.0,
                     help="the last part of --unet-minutes: the pairs stage (noisiest steps, two-object scenes, full captions)")
     args = ap.parse_args(argv)
 
