@@ -75,14 +75,11 @@ def _threshold(key: str = "adherence"):
 def test_adherence_on_held_out_prompts(engine, record_property):
     """Reports the rate on a handful of held-out prompts; asserts it once the card says the model is trained."""
     from studio.starter.captions import eval_set
-    from studio.starter.evaluate import generate, recommended_guidance
-    from studio.starter.judge import judge, summarise
+    from studio.starter.evaluate import judged, recommended_guidance
 
     items = eval_set()[:N_ADHERENCE]
-    images = generate(engine, FOLDER, [c for c, _ in items], [1234 + i for i in range(len(items))],
-                      guidance=recommended_guidance(FOLDER))  # what the card measured and the app starts from
-    scenes = [s for _, s in items]
-    result = summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
+    result, images = judged(engine, FOLDER, items, [1234 + i for i in range(len(items))],
+                            guidance=recommended_guidance(FOLDER))  # what the card measured and the app starts from
     record_property("starter_adherence", result["adherence"])
     print(f"starter adherence on {N_ADHERENCE} held-out prompts: {result}")
     assert all(im.shape == (128, 128, 3) for im in images)

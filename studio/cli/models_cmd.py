@@ -13,21 +13,20 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from studio import paths
-    from studio.engine.model_defaults import read_defaults
+    from studio.engine.model_defaults import defaults_for
     from studio.engine.models import list_models
 
     choices = list_models()
     for c in choices:
-        folder = c.spec or paths.starter_model_dir()
-        recommended = read_defaults(folder) if c.kind != "single_file" else None
+        recommended = defaults_for(c.spec)
         if args.json:
             row = {"name": c.name, "spec": c.spec, "kind": c.kind}
-            if recommended is not None and recommended.as_params():
+            if recommended.as_params():
                 row["recommended"] = recommended.as_params()
             print(json.dumps(row))
         else:
-            extra = f"  (recommended: {recommended.describe()})" if recommended and recommended.as_params() else ""
-            print(f"{c.name:24} {c.kind:12} {folder}{extra}")
+            extra = f"  (recommended: {recommended.describe()})" if recommended.as_params() else ""
+            print(f"{c.name:24} {c.kind:12} {c.spec or paths.starter_model_dir()}{extra}")
     if not choices and not args.json:
         print(f"No models installed. Put diffusers folders or .safetensors files in {paths.models_dir()}.")
     return 0

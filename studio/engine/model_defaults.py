@@ -16,7 +16,7 @@ from pathlib import Path
 
 from studio.fsutil import atomic_write_text
 
-from .request import MAX_STEPS
+from .request import MAX_CFG, MAX_STEPS
 from .schedulers import SCHEDULER_NAMES
 
 DEFAULTS_FILE = "studio_defaults.json"
@@ -44,7 +44,7 @@ class ModelDefaults:
 
 
 def _valid(key: str, value):
-    if key == "cfg_scale" and isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 50:
+    if key == "cfg_scale" and isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_CFG:
         return float(value)
     if key == "steps" and isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_STEPS:
         return value
@@ -81,9 +81,13 @@ def write_defaults(folder: str | Path, defaults: ModelDefaults) -> Path:
     return atomic_write_text(Path(folder) / DEFAULTS_FILE, json.dumps(defaults.as_params(), indent=2) + "\n")
 
 
+def defaults_of(source) -> ModelDefaults:
+    """Recommended settings of a resolved ``models.ModelSource`` (a folder's file; none for single files or the hub)."""
+    return read_defaults(source.location) if source.kind == "folder" else ModelDefaults()
+
+
 def defaults_for(spec: str | None) -> ModelDefaults:
-    """Recommended settings of the model ``spec`` names (a folder's file; none for single files or the hub)."""
+    """Recommended settings of the model ``spec`` names (None: the starter model)."""
     from .models import resolve
 
-    source = resolve(spec)
-    return read_defaults(source.location) if source.kind == "folder" else ModelDefaults()
+    return defaults_of(resolve(spec))

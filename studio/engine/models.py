@@ -24,7 +24,7 @@ from studio.engine.errors import (
     OfflineError,
     UnsafeModelFile,
 )
-from studio.engine.model_defaults import ModelDefaults, read_defaults
+from studio.engine.model_defaults import ModelDefaults, defaults_of
 
 STARTER_NAME = "starter"
 SAFE_SUFFIXES = (".safetensors",)
@@ -377,5 +377,5 @@ def _info(pipe, source: ModelSource) -> ModelInfo:
         native_height=int(height * scale),
         hash=model_hash(source) if source.kind != "hub" else "",
         unet_in_channels=int(unet.config.in_channels),
-        defaults=read_defaults(source.location) if source.kind == "folder" else ModelDefaults(),
+        defaults=defaults_of(source),
     )

@@ -13,6 +13,7 @@ from studio.engine.errors import InvalidRequest
 
 MIN_SIZE, MAX_SIZE = 16, 4096
 MAX_STEPS = 150
+MAX_CFG = 50.0
 MAX_BATCH = 16
 MAX_SEED = 2**32 - 1
 
@@ -114,8 +115,8 @@ class GenerationRequest:
         _check_int("seed", self.seed, -1, MAX_SEED)
         _check_int("inpaint padding", self.inpaint_padding, 0, 1024)
         _check_int("mask blur", self.mask_blur, 0, 256)
-        if not (0.0 <= float(self.cfg_scale) <= 50.0):
-            raise InvalidRequest(f"CFG scale must be between 0 and 50 (got {self.cfg_scale}).")
+        if not (0.0 <= float(self.cfg_scale) <= MAX_CFG):
+            raise InvalidRequest(f"CFG scale must be between 0 and {MAX_CFG:g} (got {self.cfg_scale}).")
         put("cfg_scale", float(self.cfg_scale))
         if not (0.0 <= float(self.strength) <= 1.0):
             raise InvalidRequest(f"Strength must be between 0 and 1 (got {self.strength}).")

@@ -40,6 +40,14 @@ def generate(engine, folder: Path | str, prompts: list[str], seeds: list[int], s
     return images
 
 
+def judged(engine, folder: Path | str, items, seeds: list[int], steps: int = STEPS,
+           guidance: float = GUIDANCE) -> tuple[dict, list[np.ndarray]]:
+    """Generate every (prompt, scene) item and judge it: (summarised figures, images)."""
+    images = generate(engine, folder, [c for c, _ in items], seeds, steps, guidance)
+    scenes = [s for _, s in items]
+    return summarise([judge(im, s) for im, s in zip(images, scenes)], scenes), images
+
+
 def time_one_image(engine, folder: Path | str, runs: int = 5, steps: int = STEPS, guidance: float = GUIDANCE) -> float:
     prompt = "a large red star on the left and a small blue circle at the bottom right, yellow to green gradient background"
     generate(engine, folder, [prompt], [0], steps, guidance)  # warm-up
@@ -94,10 +102,8 @@ def evaluate(folder: Path, count: int = 200, guidance: float | None = None, step
     engine = make_engine()
     items = eval_set()[:count]
     t0 = time.time()
-    images = generate(engine, folder, [c for c, _ in items], [SEED + i for i in range(len(items))], steps, guidance)
+    result, images = judged(engine, folder, items, [SEED + i for i in range(len(items))], steps, guidance)
     gen_s = time.time() - t0
-    scenes = [s for _, s in items]
-    result = summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
     result.update({
         "guidance_scale": guidance, "steps": steps, "scheduler": "Euler",
         # timed at GUIDANCE: any CFG > 1 costs the same (two UNet passes per step)

@@ -107,7 +107,7 @@ def prior_training(folder) -> dict:
     return prior
 
 
-# The two UNet stages of the recipe (the card's retrain commands and `all` are built from these).
+# The three UNet stages of the recipe (the card's retrain commands and `all` are built from these).
 COMMON_ARGS = ["--batch", "16", "--refresh", "2", "--pool-size", "3072"]
 MAIN_STAGE = ["--decay-minutes", "0", "--high-t-frac", "0.6", "--high-t-min", "800"]
 # The layout stage: most steps at the noisiest timesteps, where the prompt alone must place each object,

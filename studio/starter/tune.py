@@ -14,8 +14,7 @@ from pathlib import Path
 import torch
 
 from .captions import eval_set
-from .evaluate import STEPS, generate, make_engine
-from .judge import judge, summarise
+from .evaluate import STEPS, judged, make_engine
 
 TUNE_SEED = 20261202  # prompts: not the evaluation seed
 TUNE_SAMPLE_SEED = 5678  # sampling seeds: not the evaluation's 1234 + i
@@ -39,12 +38,10 @@ def tune_guidance(folder: Path | str, count: int = TUNE_COUNT, candidates=CANDID
     folder = Path(folder)
     engine = make_engine()
     items = tuning_set(count)
-    prompts, scenes = [p for p, _ in items], [s for _, s in items]
     seeds = [TUNE_SAMPLE_SEED + i for i in range(len(items))]
     table = {}
     for g in candidates:
-        images = generate(engine, folder, prompts, seeds, STEPS, g)
-        figures = summarise([judge(im, s) for im, s in zip(images, scenes)], scenes)
+        figures, _ = judged(engine, folder, items, seeds, STEPS, g)
         table[str(g)] = {k: figures[k] for k in ("adherence", "adherence_one_object", "adherence_two_objects", "shape")}
         log(f"CFG {g}: adherence {figures['adherence']:.3f} (two objects {figures['adherence_two_objects']:.3f})")
     best = max(candidates, key=lambda g: table[str(g)]["adherence"])  # ties: the first (lowest) scale

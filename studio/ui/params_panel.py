@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.request import MAX_BATCH, MAX_SEED, MAX_SIZE, MAX_STEPS, Mode
+from studio.engine.request import MAX_BATCH, MAX_CFG, MAX_SEED, MAX_SIZE, MAX_STEPS, Mode
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from studio.ui import aio
 from studio.ui.theme import icon
@@ -68,7 +68,7 @@ class ParamsPanel(QWidget):
         self.scheduler.addItems(SCHEDULER_NAMES)
         self.scheduler.setCurrentText(DEFAULT_SCHEDULER)
         self.steps = QSpinBox(objectName="steps", minimum=1, maximum=MAX_STEPS, value=20)
-        self.cfg = QDoubleSpinBox(objectName="cfg", minimum=0.0, maximum=50.0, singleStep=0.5, value=7.0, decimals=1)
+        self.cfg = QDoubleSpinBox(objectName="cfg", minimum=0.0, maximum=MAX_CFG, singleStep=0.5, value=7.0, decimals=1)
 
         # seed: a number, or random; "reuse last" takes the last image's seed
         self.seed = QLineEdit("-1", objectName="seed")
