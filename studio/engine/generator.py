@@ -57,10 +57,9 @@ class LoadedModel:
         if mode is Mode.TXT2IMG:
             return self.base
         if mode not in self.derived:
-            from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+            from studio.engine.pipeline_classes import derive
 
-            cls = AutoPipelineForImage2Image if mode is Mode.IMG2IMG else AutoPipelineForInpainting
-            pipe = cls.from_pipe(self.base)
+            pipe = derive(self.base, mode)
             pipe.set_progress_bar_config(disable=True)
             self.derived[mode] = pipe
         return self.derived[mode]

@@ -2,7 +2,7 @@
 
 The Engine (``studio.engine.generator``) calls :func:`inpaint_image` for a request
 whose mode is ``Mode.INPAINT``, with a ``run`` closure that runs the model's
-diffusers inpaint pipeline (``AutoPipelineForInpainting.from_pipe(base)``; it
+diffusers inpaint pipeline (``StableDiffusionInpaintPipeline.from_pipe(base)``; it
 handles both 4-channel UNets, by latent blending, and 9-channel inpainting
 UNets) and returns the decoded ``HxWx3`` uint8 image.
 

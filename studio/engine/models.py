@@ -25,6 +25,7 @@ from studio.engine.errors import (
     UnsafeModelFile,
 )
 from studio.engine.model_defaults import ModelDefaults, defaults_of
+from studio.engine.request import Mode
 
 STARTER_NAME = "starter"
 SAFE_SUFFIXES = (".safetensors",)
@@ -268,7 +269,8 @@ def _offline_message(repo: str) -> str:
 def load(source: ModelSource, placement, *, allow_pickle: bool = False, on_status=None):
     """Build the text-to-image pipeline for ``source`` on ``placement``; returns (pipe, info)."""
     import torch
-    from diffusers import AutoPipelineForText2Image, StableDiffusionPipeline, StableDiffusionXLPipeline
+
+    from studio.engine.pipeline_classes import SD, SDXL, auto_class, family_of_folder
 
     dtype = placement.dtype
     common = {"dtype": dtype}
@@ -281,9 +283,9 @@ def load(source: ModelSource, placement, *, allow_pickle: bool = False, on_statu
                     f"{source.name} stores {', '.join(risky)} as pickle files, which can run code when loaded. "
                     "Convert it to .safetensors, or allow pickle models in Settings (loaded weights-only)."
                 )
-            pipe = AutoPipelineForText2Image.from_pretrained(
-                folder, local_files_only=True, use_safetensors=None if risky else True, **common
-            )
+            family = family_of_folder(folder)
+            cls = family.class_for(Mode.TXT2IMG) if family else auto_class(Mode.TXT2IMG)
+            pipe = cls.from_pretrained(folder, local_files_only=True, use_safetensors=None if risky else True, **common)
         elif source.kind == "single_file":
             path = Path(source.location)
             if path.suffix.lower() in PICKLE_SUFFIXES and not allow_pickle:
@@ -299,7 +301,7 @@ def load(source: ModelSource, placement, *, allow_pickle: bool = False, on_statu
                     f"config folder (model_index.json, component configs, tokenizer) in "
                     f"{paths.models_dir() / 'configs' / family}. Or convert the checkpoint to a diffusers folder."
                 )
-            cls = StableDiffusionXLPipeline if family == "sdxl" else StableDiffusionPipeline
+            cls = (SDXL if family == "sdxl" else SD).class_for(Mode.TXT2IMG)
             try:
                 pipe = cls.from_single_file(str(path), config=str(config), local_files_only=True, **common)
             except (torch.OutOfMemoryError, MemoryError):
@@ -314,14 +316,16 @@ def load(source: ModelSource, placement, *, allow_pickle: bool = False, on_statu
                 raise ModelLoadError(_config_mismatch(path, family, config, why)) from None
         elif source.kind == "hub":
             try:
-                pipe = AutoPipelineForText2Image.from_pretrained(
+                pipe = auto_class(Mode.TXT2IMG).from_pretrained(
                     source.location, local_files_only=True, cache_dir=str(paths.data_dir() / "cache" / "hub"), **common
                 )
             except Exception:
                 if _hub_offline():
                     raise OfflineError(_offline_message(source.location)) from None
                 folder = _download(source.location, on_status)
-                pipe = AutoPipelineForText2Image.from_pretrained(folder, local_files_only=True, **common)
+                family = family_of_folder(folder)
+                cls = family.class_for(Mode.TXT2IMG) if family else auto_class(Mode.TXT2IMG)
+                pipe = cls.from_pretrained(folder, local_files_only=True, **common)
         else:
             raise ModelNotFound(f"Unknown model source kind {source.kind!r}.")
     except (ModelLoadError, ModelNotFound):

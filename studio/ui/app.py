@@ -35,6 +35,13 @@ def run_app(argv: list[str] | None = None, model: str | None = None) -> int:
     args = parse_args(argv)
     model = model or args.model
 
+    from studio.ui.preflight import check
+
+    problem = check()
+    if problem is not None:  # Qt would abort with its own page of text
+        print(f"studio: error: {problem.message}", file=sys.stderr)
+        return 1
+
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
