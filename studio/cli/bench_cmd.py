@@ -9,6 +9,7 @@ import time
 
 SECTIONS = {
     # name: (module, description)
+    "startup": ("studio.bench.startup", "cold start: CLI first image and window engine-ready, as ratios to import torch"),
     "engine": ("studio.engine.bench", "preview overhead and cancel latency"),
     "inpaint": ("studio.engine.inpaint_bench", "only-masked vs whole-picture inpainting"),
     "library": ("studio.library.bench", "10,000-image library: search, reconcile"),

@@ -15,6 +15,11 @@ import time
 
 STARTUP_MARK = "STUDIO_WINDOW_SHOWN"
 BENCH_STARTUP_ENV = "STUDIO_BENCH_STARTUP"  # set: print STARTUP_MARK when the window is shown, then quit
+BENCH_READY_ENV = "STUDIO_BENCH_READY"  # set: print READY_MARK when the engine is ready, then CLOSE_MARK and quit
+BENCH_CLOSE_AFTER_ENV = "STUDIO_BENCH_CLOSE_AFTER"  # with BENCH_READY_ENV: close this many seconds after showing
+READY_MARK = "STUDIO_ENGINE_READY"
+CLOSE_MARK = "STUDIO_WINDOW_CLOSING"
+QUIT_WAIT_MS = 500  # closing waits this long for the generator thread, then the process exits
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -70,16 +75,47 @@ def run_app(argv: list[str] | None = None, model: str | None = None) -> int:
     window.show()
     app.processEvents()
 
+    if args.bench_startup or os.environ.get(BENCH_STARTUP_ENV) or os.environ.get(BENCH_READY_ENV):
+        print(f"{STARTUP_MARK} {time.time():.6f}", flush=True)  # the benchmark's child: the window is on screen
     if args.bench_startup or os.environ.get(BENCH_STARTUP_ENV):
-        # the benchmark's child: report when the window is on screen, then leave
-        print(f"{STARTUP_MARK} {time.time():.6f}", flush=True)
         QTimer.singleShot(0, window.close)
     else:
         QTimer.singleShot(0, window.start_engine)
+    if os.environ.get(BENCH_READY_ENV):
+        _report_engine_ready(window)
+    window.shutdown_timeout_ms = QUIT_WAIT_MS
     app.lastWindowClosed.connect(loop.stop)
     with loop:
         loop.run_forever()
-    return 0
+    # Settings are saved, the running job was cancelled (its save finished), the gallery and the
+    # worker's library are closed, and every file was written atomically. What is left is either a
+    # generator thread still importing torch / loading weights, or the interpreter's slow teardown
+    # of torch and diffusers (1-2 s): leave now instead of waiting for either.
+    import logging
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _report_engine_ready(window) -> None:
+    """Benchmark child: print when the engine is ready, then close the window (and say when)."""
+    from PySide6.QtCore import QTimer
+
+    def on_state(state: str, _message: str) -> None:
+        if state in ("ready", "error", "none"):
+            print(f"{READY_MARK} {time.time():.6f} {state}", flush=True)
+            QTimer.singleShot(0, close)
+
+    def close() -> None:
+        print(f"{CLOSE_MARK} {time.time():.6f}", flush=True)
+        window.close()
+
+    window.model_state_changed.connect(on_state)
+    close_after = os.environ.get(BENCH_CLOSE_AFTER_ENV)
+    if close_after:  # close while the engine is still loading
+        QTimer.singleShot(int(float(close_after) * 1000), close)
 
 
 if __name__ == "__main__":  # pragma: no cover

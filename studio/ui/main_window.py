@@ -38,6 +38,7 @@ from studio.engine.request import GenerationRequest, Mode
 from studio.settings import Settings
 from studio.ui import aio
 from studio.ui.canvas_panel import CanvasPanel, format_eta
+from studio.ui.engine_status import EngineLoadBar
 from studio.ui.images import from_qimage, read_rgb, to_qimage
 from studio.ui.params_panel import ParamsPanel
 from studio.ui.prompt_editor import PromptEditor
@@ -65,6 +66,9 @@ STARTER_SAMPLE_PROMPT = "a large red star on the left and a small blue circle at
 class MainWindow(QMainWindow):
     model_state_changed = Signal(str, str)
     images_shown = Signal(int)  # job id whose final images are on the canvas
+    # how long closing waits for the generator thread; the app lowers it and exits at once if the
+    # thread is still busy importing or loading (nothing of the user's is in flight then)
+    shutdown_timeout_ms = 15000
 
     def __init__(self, settings: Settings | None = None, model: str | None = None, settings_path: Path | None = None):
         super().__init__()
@@ -105,6 +109,8 @@ class MainWindow(QMainWindow):
         # first launch; saved settings from an earlier session are the user's and stay
         self._defaults_pending = not self.settings.params
         self.params.set_model_spec(initial_model)
+        if self._defaults_pending:  # known from the model's folder before any torch import: right from the first frame
+            self._defaults_pending = not self._apply_recommended(initial_model)
         self.canvas_panel.nearest_button.setChecked(self.settings.nearest_neighbour)
         self.prompt_dock = self.add_dock(self.prompt_editor, "Prompt", Qt.LeftDockWidgetArea, "promptDock")
         self.params_dock = self.add_dock(self.params, "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
@@ -123,6 +129,8 @@ class MainWindow(QMainWindow):
         # status bar
         self.model_label = QLabel("Starting…", objectName="modelStatus")
         self.queue_label = QLabel("", objectName="queueStatus")
+        self.engine_bar = EngineLoadBar(self)
+        self.statusBar().addPermanentWidget(self.engine_bar)
         self.statusBar().addPermanentWidget(self.queue_label)
         self.statusBar().addWidget(self.model_label, 1)
 
@@ -291,6 +299,7 @@ class MainWindow(QMainWindow):
         self.gen = GeneratorThread(EngineOptions(s.device, s.dtype, s.preview_every), self)
         w = self.gen.worker
         w.model_state.connect(self._on_model_state)
+        w.load_phase.connect(self.engine_bar.show_phase)
         w.model_loaded.connect(self._on_model_loaded)
         w.tokenizer_ready.connect(self.prompt_editor.set_tokenizer)
         w.job_started.connect(self._on_job_started)
@@ -311,6 +320,8 @@ class MainWindow(QMainWindow):
 
     def _on_model_state(self, state: str, message: str) -> None:
         self.model_state = (state, message)
+        if state in ("error", "none"):
+            self.engine_bar.stop()
         if state == "none":
             message = "No model installed. Choose a model folder or file in Parameters > Model."
         colour = STATE_COLOURS.get(state, "#8a93a3")
@@ -327,8 +338,26 @@ class MainWindow(QMainWindow):
                 self.params.set_values(recommended)
                 self.statusBar().showMessage(f"{info.name}: the model's recommended settings ({info.defaults.describe()})", 8000)
 
+    def _apply_recommended(self, spec: str | None) -> bool:
+        """Fill the panel with the model's recommended settings read from its folder (no torch); False if unknown."""
+        from studio.engine.model_defaults import defaults_of
+        from studio.engine.models import resolve
+
+        try:
+            source = resolve(spec)
+        except (StudioError, OSError):
+            return False  # e.g. no model installed: the load reports it
+        if source.kind != "folder":
+            return False  # a hub model's folder is known after its download: the load applies them
+        defaults = defaults_of(source)
+        recommended = defaults.as_params()
+        if recommended:
+            self.params.set_values(recommended)
+            self.statusBar().showMessage(f"The model's recommended settings ({defaults.describe()})", 8000)
+        return True
+
     def _model_chosen(self, spec: str | None) -> None:
-        self._defaults_pending = True
+        self._defaults_pending = not self._apply_recommended(spec)
         if self.gen is not None:
             self.prompt_editor.set_tokenizer(None)
             self._on_model_state("loading", f"Loading model {Path(spec).name if spec else 'starter'}…")
@@ -594,7 +623,7 @@ class MainWindow(QMainWindow):
             self._closing = True
             self.save_settings()
             if self.gen is not None:
-                self.gen.shutdown()
+                self.gen.shutdown(self.shutdown_timeout_ms)
             if self.gallery is not None:
                 self.gallery.shutdown()
         super().closeEvent(event)

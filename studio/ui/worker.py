@@ -54,6 +54,7 @@ class ProgressUpdate:
 
 class Worker(QObject):
     model_state = Signal(str, str)  # state ("loading", "ready", "error", "none"), message
+    load_phase = Signal(str)  # "importing torch", "importing diffusers", "loading weights", "ready"
     model_loaded = Signal(object)  # ModelInfo
     tokenizer_ready = Signal(object)  # a callable text -> token count, or None
     job_started = Signal(int)
@@ -67,6 +68,7 @@ class Worker(QObject):
 
     def __init__(self, queue: JobQueue, options: EngineOptions):
         super().__init__()
+        self.saving = threading.Event()  # set while finished images are being written to the gallery
         self.queue = queue
         self.options = options
         self.engine = None
@@ -91,6 +93,10 @@ class Worker(QObject):
         _lower_thread_priority()
         self.model_state.emit("loading", "Loading engine…")
         try:
+            self.load_phase.emit("importing torch")
+            import torch  # noqa: F401  the biggest single import, done first and once
+
+            self.load_phase.emit("importing diffusers")
             self._make_engine()
         except Exception as exc:  # a broken install: say so instead of dying silently
             self.model_state.emit("error", f"The engine could not start: {exc}")
@@ -104,6 +110,7 @@ class Worker(QObject):
             return
         from studio.engine.errors import NoModelInstalled
 
+        self.load_phase.emit("loading weights")
         try:
             info = self.engine.load(model, on_event=self._on_status)
         except NoModelInstalled as exc:
@@ -116,6 +123,7 @@ class Worker(QObject):
             self.model_state.emit("error", f"Could not load the model: {exc}")
             return
         self.model_loaded.emit(info)
+        self.load_phase.emit("ready")
         self.model_state.emit("ready", f"{info.name} ready · {info.native_width}x{info.native_height}")
         try:
             tok = self.engine.tokenizer(model)
@@ -202,8 +210,12 @@ class Worker(QObject):
             self.queue.finish(job, CANCELLED)
             self.job_cancelled.emit(job.id)
             return
-        self.job_finished.emit(job.id, images)
-        entries = self._save(images)
+        self.saving.set()  # from here the images are the user's: quitting waits for them
+        try:
+            self.job_finished.emit(job.id, images)
+            entries = self._save(images)
+        finally:
+            self.saving.clear()
         self.queue.finish(job, DONE)
         if entries:
             self.job_saved.emit(job.id, entries)
@@ -340,7 +352,12 @@ class GeneratorThread(QObject):
         return len(self.queue) > 0
 
     def shutdown(self, timeout_ms: int = 15000) -> bool:
+        """Cancel everything and wait for the thread; a save in progress is always waited for."""
         self.worker.stop()
         self.queue.clear()
         self._finish.emit()  # runs after the current job (cancelled above) and its save
-        return self.thread.wait(timeout_ms)
+        if self.thread.wait(timeout_ms):
+            return True
+        while self.worker.saving.is_set() and not self.thread.wait(100):
+            pass  # finished images are being written: they are never dropped at quit
+        return self.thread.wait(0)
