@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from studio.cli.main import main
-from studio.engine.model_defaults import DEFAULTS_FILE, ModelDefaults, defaults_for, read_defaults, write_defaults
+from studio.engine.model_defaults import DEFAULTS_FILE, ModelDefaults, read_defaults, write_defaults
+from studio.engine.models import defaults_for
 
 
 @pytest.fixture

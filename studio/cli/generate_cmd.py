@@ -86,7 +86,7 @@ def _recommended(args: argparse.Namespace) -> dict:
     """The model's recommended settings, needed only for the options the user left out."""
     if None not in (args.scheduler, args.steps, args.cfg):
         return {}
-    from studio.engine.model_defaults import defaults_for
+    from studio.engine.models import defaults_for
 
     return defaults_for(args.model).as_params()
 

@@ -13,7 +13,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from studio import paths
-    from studio.engine.model_defaults import defaults_for
+    from studio.engine.models import defaults_for
     from studio.engine.models import list_models
 
     choices = list_models()

@@ -86,8 +86,3 @@ def defaults_of(source) -> ModelDefaults:
     return read_defaults(source.location) if source.kind == "folder" else ModelDefaults()
 
 
-def defaults_for(spec: str | None) -> ModelDefaults:
-    """Recommended settings of the model ``spec`` names (None: the starter model)."""
-    from .models import resolve
-
-    return defaults_of(resolve(spec))

@@ -104,6 +104,11 @@ def resolve(spec: str | None) -> ModelSource:
     )
 
 
+def defaults_for(spec: str | None) -> ModelDefaults:
+    """Recommended settings of the model ``spec`` names (None: the starter model)."""
+    return defaults_of(resolve(spec))
+
+
 def list_models() -> list[ModelChoice]:
     """The models the picker offers: the starter model plus everything in the models folder."""
     choices: list[ModelChoice] = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .captions import EVAL_COUNT, EVAL_SEED, HELD_OUT_PERCENT
 from .palette import COLOURS, DIGITS, GEOMETRIC_SHAPES, LETTERS, POSITION_NAMES, SIZE_NAMES
-from .train_unet import COMMON_ARGS, LAYOUT_STAGE, MAIN_STAGE, PAIRS_STAGE
+from .recipe import COMMON_ARGS, LAYOUT_STAGE, MAIN_STAGE, PAIRS_STAGE, TUNING_FILE
 
 RETRAIN = """\
 # from the repository root; training state goes to /work/train_state (override: STUDIO_STARTER_STATE)
@@ -52,7 +52,6 @@ def _runs(info: dict) -> str:
 def _tuning(folder: Path) -> str:
     from studio.engine.model_defaults import read_defaults
 
-    from .tune import TUNING_FILE
 
     defaults = read_defaults(folder)
     if not defaults.as_params():

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from . import state
+from .recipe import COMMON_ARGS, LAYOUT_STAGE, MAIN_STAGE, PAIRS_STAGE  # noqa: F401  (train_unet.MAIN_STAGE...)
 from .captions import caption, sample_scene
 from .data import to_tensor
 from .model_configs import scheduler_config, text_encoder_config, unet_config
@@ -108,18 +109,6 @@ def prior_training(folder) -> dict:
 
 
 # The three UNet stages of the recipe (the card's retrain commands and `all` are built from these).
-COMMON_ARGS = ["--batch", "16", "--refresh", "2", "--pool-size", "3072"]
-MAIN_STAGE = ["--decay-minutes", "0", "--high-t-frac", "0.6", "--high-t-min", "800"]
-# The layout stage: most steps at the noisiest timesteps, where the prompt alone must place each object,
-# on one-object scenes with every attribute named. Without it position words stayed ignored (see the card).
-LAYOUT_STAGE = ["--high-t-frac", "0.7", "--high-t-min", "900", "--one-object-frac", "0.7", "--full-caption-frac", "0.7",
-                "--decay-minutes", "10"]
-# The pairs stage: the same on two-object scenes, where each colour must go to its own object's place.
-# After the layout stage two-object prompts were the weak half (the other object's colour in the region).
-PAIRS_STAGE = ["--high-t-frac", "0.6", "--high-t-min", "900", "--two-object-frac", "0.7", "--full-caption-frac", "0.7",
-               "--decay-minutes", "12"]
-
-
 def sample_timesteps(n: int, total: int, high_frac: float, high_min: int) -> torch.Tensor:
     """Uniform timesteps, except a high_frac share drawn from [high_min, total) (layout-deciding noise)."""
     t = torch.randint(0, total, (n,))

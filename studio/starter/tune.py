@@ -15,12 +15,12 @@ import torch
 
 from .captions import eval_set
 from .evaluate import STEPS, judged, make_engine
+from .recipe import TUNING_FILE
 
 TUNE_SEED = 20261202  # prompts: not the evaluation seed
 TUNE_SAMPLE_SEED = 5678  # sampling seeds: not the evaluation's 1234 + i
 TUNE_COUNT = 100
 CANDIDATES = (1.0, 1.5, 2.0, 3.0, 4.0, 5.5, 7.5)
-TUNING_FILE = "studio_guidance_tuning.json"
 
 
 def tuning_set(count: int = TUNE_COUNT):
