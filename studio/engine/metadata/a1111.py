@@ -46,7 +46,7 @@ def _scheduler_pair(name: str) -> tuple[str, str]:
 
 
 def a1111_parameters(img: GeneratedImage) -> str:
-    """The image's parameters in the exact AUTOMATIC1111 layout (see DESIGN.md)."""
+    """The image's parameters in the exact AUTOMATIC1111 layout (one prompt block, "Negative prompt:", a key: value line)."""
     req = img.request
     sampler, schedule = _scheduler_pair(req.scheduler)
     pairs: list[tuple[str, Any]] = [
