@@ -13,8 +13,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from studio import paths
-    from studio.engine.models import defaults_for
-    from studio.engine.models import list_models
+    from studio.engine.models import defaults_for, list_models
+    from studio.engine.upscale.models import list_upscalers
 
     choices = list_models()
     for c in choices:
@@ -29,4 +29,10 @@ def run(args) -> int:
             print(f"{c.name:24} {c.kind:12} {c.spec or paths.starter_model_dir()}{extra}")
     if not choices and not args.json:
         print(f"No models installed. Put diffusers folders or .safetensors files in {paths.models_dir()}.")
+    for u in list_upscalers():
+        kind = "upscaler" + (" (bundled)" if u.bundled else "")
+        if args.json:
+            print(json.dumps({"name": u.name, "spec": str(u.path), "kind": "upscaler", "bundled": u.bundled}))
+        else:
+            print(f"{u.name:24} {kind:12} {u.path}")
     return 0

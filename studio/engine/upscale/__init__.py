@@ -1,0 +1,1 @@
+"""Image upscaling: the Real-ESRGAN compact generator, tiled inference, and loading upscaler files."""
