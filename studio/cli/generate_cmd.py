@@ -41,6 +41,12 @@ def register(subparsers) -> None:
     p.add_argument(
         "--masked-content", choices=[m.value for m in MaskedContent], default=MaskedContent.ORIGINAL.value
     )
+    p.add_argument("--hires-scale", type=float, default=None,
+                   help="hires fix: generate at the native size, upscale by this factor (1-4), then img2img")
+    p.add_argument("--hires-denoise", type=float, default=0.45, help="hires fix: strength of the second pass")
+    p.add_argument("--hires-steps", type=int, default=0, help="hires fix: second-pass steps (0: as the first pass)")
+    p.add_argument("--upscaler", default=None,
+                   help="hires fix upscaler: a name from 'studio models' (default: the bundled GAN), Lanczos or Latent")
     p.add_argument("--out", type=Path, help="write PNGs into this folder instead of the gallery")
     p.add_argument("--json", action="store_true", help="one JSON object per image on stdout")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
@@ -143,6 +149,15 @@ def run(args: argparse.Namespace) -> int:
     from studio.engine.generator import Engine, EngineSettings
 
     request = build_request(args)  # validate before paying for torch and the model
+    hires = None
+    if args.hires_scale is not None:
+        from studio.engine.hires import HiresOptions
+
+        hires = HiresOptions(args.hires_scale, args.hires_denoise, args.hires_steps, args.upscaler)
+        if request.mode is not Mode.TXT2IMG:
+            from studio.engine.errors import InvalidRequest
+
+            raise InvalidRequest("--hires-scale is for text-to-image; to enlarge an init image, use studio upscale.")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         from studio.engine.errors import InvalidRequest
 
@@ -151,7 +166,12 @@ def run(args: argparse.Namespace) -> int:
     progress = TerminalProgress()
     cancel = CancelFlag()
     try:
-        images = engine.generate(request, on_event=progress, cancel=cancel)
+        if hires is not None:
+            from studio.engine.hires import generate_hires
+
+            images = generate_hires(engine, request, hires, on_event=progress, cancel=cancel)
+        else:
+            images = engine.generate(request, on_event=progress, cancel=cancel)
     except KeyboardInterrupt:
         cancel.set()
         raise

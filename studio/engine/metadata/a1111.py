@@ -55,7 +55,7 @@ def a1111_parameters(img: GeneratedImage) -> str:
         ("Schedule type", schedule),
         ("CFG scale", req.cfg_scale),
         ("Seed", img.seed),
-        ("Size", f"{img.width}x{img.height}"),
+        ("Size", img.extra.get("a1111_size") or f"{img.width}x{img.height}"),
         ("Model hash", img.model_hash or None),
         ("Model", img.model_name or None),
     ]
@@ -75,6 +75,8 @@ def a1111_parameters(img: GeneratedImage) -> str:
             pairs.append((label, ", ".join(f"{name}: {digest}" for name, digest in found.items())))
     if req.batch_size > 1:
         pairs.append(("Batch size", req.batch_size))
+    for key, value in (img.extra.get("a1111_extra") or {}).items():  # e.g. the hires fix's keys
+        pairs.append((key, value))
     pairs.append(("Version", studio_version()))
     return format_a1111(req.prompt, req.negative_prompt, pairs)
 
