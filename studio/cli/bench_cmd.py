@@ -16,6 +16,7 @@ SECTIONS = {
     "ui": ("studio.ui.bench", "window start-up, GUI stalls, preview-to-screen latency"),
     "gallery": ("studio.ui.gallery.bench", "gallery open, first paint, scroll"),
     "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),
+    "upscale": ("studio.bench.upscale", "GAN upscaler vs bicubic/Lanczos/L1-only on held-out renders; speed, memory"),
     "starter": ("studio.starter.bench", "starter model: adherence on 200 held-out prompts, speed, size"),
 }
 

@@ -247,6 +247,9 @@ class MainWindow(QMainWindow):
         )
         self.cancel_action = self._action("&Cancel", self.cancel, "Esc", "cancel", gen_menu, "cancel")
         self._action("Clear the &queue", self.clear_queue, None, "remove", gen_menu, "clearQueue")
+        from studio.ui import upscaling
+
+        self.upscaler = upscaling.install(self, bar.addMenu("&Image"))
 
         help_menu = bar.addMenu("&Help")
         self._action("&About Studio", self._about, None, None, help_menu, "about")
@@ -405,6 +408,8 @@ class MainWindow(QMainWindow):
         return 0, 0
 
     def cancel(self) -> None:
+        if self.upscaler.cancel():
+            return
         if self.gen is not None and self.gen.cancel() is not None:
             self.canvas_panel.progress_label.setText("Cancelling…")
 

@@ -40,11 +40,16 @@ def _round(img: Image.Image, size: tuple[int, int], rng: random.Random, strength
     return img
 
 
-def degrade(hr: np.ndarray, scale: int, rng: random.Random) -> np.ndarray:
-    """A low-resolution version of ``hr`` (H/scale x W/scale) through two rounds of degradation."""
+CLEAN_FRAC = 0.4  # share of plain downscales: sharp, clean inputs (renders, the starter's own outputs) are common
+
+
+def degrade(hr: np.ndarray, scale: int, rng: random.Random, clean_frac: float = CLEAN_FRAC) -> np.ndarray:
+    """A low-resolution version of ``hr`` (H/scale x W/scale): a plain downscale, or two rounds of degradation."""
     h, w = hr.shape[:2]
     target = (w // scale, h // scale)
     img = Image.fromarray(hr)
+    if rng.random() < clean_frac:
+        return np.asarray(img.resize(target, rng.choice((Image.BICUBIC, Image.BOX, Image.LANCZOS))))
     if rng.random() < 0.5:  # first order only, now and then
         return np.asarray(_round(img, target, rng, 1.0))
     mid = rng.uniform(1.0, scale ** 0.5 * 1.3)

@@ -63,7 +63,7 @@ def upscale_array(model, image: np.ndarray, scale: int, tile: int = 256, overlap
             if cancel is not None and cancel.is_set():
                 raise GenerationCancelled("Upscale cancelled.")
             th, tw = min(tile, h - y), min(tile, w - x)
-            patch = torch.from_numpy(np.ascontiguousarray(image[y:y + th, x:x + tw])).to(device)
+            patch = torch.from_numpy(np.array(image[y:y + th, x:x + tw])).to(device)
             patch = patch.permute(2, 0, 1)[None].to(dtype).div_(255.0)
             result = model(patch)[0].float().clamp_(0, 1).permute(1, 2, 0).cpu().numpy()
             wy = _ramp(th * scale, overlap * scale, y == 0, y + th >= h)
