@@ -90,3 +90,44 @@ def test_linux_bundle_builds_installs_and_runs_offline(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "installer test: OK" in proc.stdout and '"seed": 7' in proc.stdout
     assert "STUDIO_ENGINE_READY" in proc.stdout
+
+
+def _bundle_layout(tmp_path):
+    import sys
+
+    root = tmp_path / "bundle"
+    (root / "bin").mkdir(parents=True)
+    (root / "runtime" / "bin").mkdir(parents=True)
+    (root / "runtime" / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    (root / "runtime" / "bin" / "python3.11").symlink_to(sys.executable)
+    dist = root / "runtime" / "lib" / "python3.11" / "site-packages" / "torch-2.13.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: torch\nVersion: 2.13.0+cpu\n")
+    script = root / "bin" / "studio-gpu-pack"
+    shutil.copy(INSTALLERS / "linux" / "gpu-pack.sh", script)
+    return root, script
+
+
+def test_gpu_pack_without_an_nvidia_gpu_changes_nothing(tmp_path):
+    root, script = _bundle_layout(tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run(["sh", str(script), "--yes"], capture_output=True, text=True, env=env, timeout=120)
+    if Path("/proc/driver/nvidia/version").exists():
+        pytest.skip("this machine has an NVIDIA driver")
+    assert proc.returncode == 0 and "No NVIDIA GPU found" in proc.stdout
+    assert [p.name for p in (root / "runtime" / "lib" / "python3.11" / "site-packages").iterdir()] == [
+        "torch-2.13.0.dist-info"]
+
+
+def test_gpu_pack_offers_the_cuda_build_of_the_same_torch_when_a_gpu_is_there(tmp_path):
+    root, script = _bundle_layout(tmp_path)
+    fake_bin = tmp_path / "fakebin"
+    fake_bin.mkdir()
+    smi = fake_bin / "nvidia-smi"  # what nvidia-smi prints on a machine with a GPU
+    smi.write_text("#!/bin/sh\necho 'NVIDIA GeForce RTX 4070'\n")
+    smi.chmod(0o755)
+    env = {"PATH": f"{fake_bin}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run(["sh", str(script), "--dry-run"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "RTX 4070" in proc.stdout and "torch==2.13.0 " in proc.stdout and "whl/cu" in proc.stdout
+    assert len(list((root / "runtime" / "lib" / "python3.11" / "site-packages").iterdir())) == 1

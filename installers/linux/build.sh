@@ -67,6 +67,7 @@ exec "$HERE/runtime/bin/python@PYVER@" -s -m @ENTRY@ "$@"
 LAUNCHER
 sed -i "s/@PYVER@/$PYVER/; s/@ENTRY@/$ENTRY_MODULE/" "$APP/bin/studio"
 chmod 755 "$APP/bin/studio"
+install -m 755 "$SRC/installers/linux/gpu-pack.sh" "$APP/bin/studio-gpu-pack"
 "$APP/bin/studio" --version
 # byte-compile once, so the first start does not (and a read-only /opt still starts fast)
 LD_LIBRARY_PATH="$APP/runtime/lib" "$APP/runtime/bin/python$PYVER" -m compileall -q -j 2 "$APP/runtime/lib" >/dev/null || true
