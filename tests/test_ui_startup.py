@@ -37,6 +37,9 @@ def test_recommended_settings_show_from_the_first_frame_and_a_job_queued_while_l
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     window.start_engine()
     assert window.model_state[0] == "loading"
+    qtbot.waitUntil(lambda: "recommended settings" in window.statusBar().currentMessage(), timeout=5000)
+    window.statusBar().clearMessage()
+    assert window.model_label.isVisible()  # the message did not hide the model's state for good
     window.prompt_editor.set_text("an early one")
     window.prompt_editor.prompt.setFocus()
     qtbot.keyClick(window.prompt_editor.prompt, Qt.Key_Return, Qt.ControlModifier)  # while loading

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -356,7 +356,10 @@ class MainWindow(QMainWindow):
         recommended = defaults.as_params()
         if recommended:
             self.params.set_values(recommended)
-            self.statusBar().showMessage(f"The model's recommended settings ({defaults.describe()})", 8000)
+            message = f"The model's recommended settings ({defaults.describe()})"
+            # a message shown before the window is (QStatusBar hides its widgets for it) would keep the model
+            # label hidden for good: say it once the event loop runs
+            QTimer.singleShot(0, lambda: self.statusBar().showMessage(message, 8000))
         return True
 
     def _model_chosen(self, spec: str | None) -> None:
