@@ -113,7 +113,8 @@ def create_app(backend, *, token: str | None = None, catalog: ModelCatalog | Non
 
     @app.get(f"{API}/health", summary="Is the server up (no token needed)")
     async def health() -> dict:
-        return {"status": "ok", "version": __version__, "jobs": service.active_jobs(), "token_required": token is not None}
+        return {"status": "ok", "version": __version__, "jobs": service.active_jobs(), "token_required": token is not None,
+                "max_upload_bytes": max_upload, "max_json_bytes": max_json}
 
     @app.get(f"{API}/models", summary="The models this server offers")
     async def list_models() -> dict:

@@ -25,6 +25,31 @@ from studio.server import protocol
 log = logging.getLogger(__name__)
 
 
+class JobCancel(CancelFlag):
+    """A cancel flag that counts the engine's looks at it (one per step end), to show where a cancel landed.
+
+    ``looks_after_cancel()`` is 1 when the engine stopped at the first step end
+    after the cancel arrived: the step in flight finished, no more ran.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looks = 0
+        self.looks_at_set: int | None = None
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return super().is_set()
+
+    def set(self) -> None:
+        if self.looks_at_set is None:
+            self.looks_at_set = self.looks
+        super().set()
+
+    def looks_after_cancel(self) -> int | None:
+        return None if self.looks_at_set is None else self.looks - self.looks_at_set
+
+
 def model_info_json(info) -> dict[str, Any]:
     return asdict(info)
 
@@ -87,7 +112,7 @@ class EngineStream:
 
     async def stream(self, job_id: str, request: GenerationRequest, preview_every: int,
                      cancel: CancelFlag | None = None):
-        cancel = cancel or CancelFlag()
+        cancel = cancel or JobCancel()
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
 
@@ -101,14 +126,16 @@ class EngineStream:
 
         def work() -> None:
             try:
-                if cancel.is_set():  # cancelled while it waited for the engine
+                if cancel.is_set():  # cancelled while it waited for the engine (the engine looks again)
                     raise GenerationCancelled(step=0, total=request.steps)
                 engine = self._get_engine()
                 engine.settings.preview_every = preview_every
                 images = engine.generate(request, on_event=emit, cancel=cancel)
                 final = ("result", [protocol.result_parts(img) for img in images])
             except GenerationCancelled as exc:
-                final = ("msg", json.dumps({"type": "cancelled", "job_id": job_id, "step": exc.step, "total": exc.total}))
+                looks = cancel.looks_after_cancel() if isinstance(cancel, JobCancel) else None
+                final = ("msg", json.dumps({"type": "cancelled", "job_id": job_id, "step": exc.step, "total": exc.total,
+                                            "looks_after_cancel": looks}))
             except Exception as exc:  # every failure reaches the client as an error event
                 if not isinstance(exc, StudioError):
                     log.exception("job %s failed", job_id)

@@ -52,7 +52,9 @@ class RemoteEngine:
         self.client_id = uuid.uuid4().hex
         self._ssl = ssl.create_default_context(cafile=cafile) if parts.scheme == "https" else None
         self._ws = None
+        self._max_upload: int | None = None
         self._infos: dict[Any, Any] = {}
+        self.last_cancelled: dict | None = None  # the server's report of the last cancel (steps, where it landed)
         self.frame_latencies: list[float] = []  # seconds from the server's send to our receive, per preview
 
     # -- HTTP ---------------------------------------------------------------------------------
@@ -153,6 +155,11 @@ class RemoteEngine:
             return key
         except StudioError:
             pass
+        if self._max_upload is None:
+            self._max_upload = int(self._json("GET", "/health").get("max_upload_bytes") or 0)
+        if self._max_upload and len(data) > self._max_upload:
+            raise ServerError(f"The image is too large to upload: {len(data) / 2**20:.1f} MiB, "
+                              f"the server takes at most {self._max_upload / 2**20:.1f} MiB.")
         raw = self._call("PUT", "/uploads", data, content_type="application/octet-stream", timeout=LOAD_TIMEOUT)
         return json.loads(raw)["id"]
 

@@ -83,6 +83,7 @@ class RemoteJob:
             if kind == "result":
                 return self._fetch(header.get("images") or [])
             if kind == "cancelled":
+                self.engine.last_cancelled = header
                 raise GenerationCancelled(step=int(header.get("step", 0)), total=int(header.get("total", 0)))
             if kind == "error":
                 protocol.raise_error(header)

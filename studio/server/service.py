@@ -16,9 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.engine.events import CancelFlag
 from studio.engine.request import GenerationRequest
 from studio.server import protocol
+from studio.server.backend import JobCancel
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 UPLOAD_BUDGET = 512 * 1024 * 1024  # bytes of uploads kept (oldest dropped first)
@@ -75,7 +75,7 @@ class Job:
     client_id: str
     request: GenerationRequest
     preview_every: int
-    cancel: CancelFlag = field(default_factory=CancelFlag)
+    cancel: JobCancel = field(default_factory=JobCancel)
     state: str = "queued"  # queued, running, done, failed, cancelled
     results: list = field(default_factory=list)  # (meta, png bytes, {name: npy bytes})
     task: asyncio.Task | None = None
