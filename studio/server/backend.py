@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
@@ -92,6 +93,7 @@ class EngineStream:
         self._settings = settings
         self._engine = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="studio-engine")
+        self.reports: OrderedDict[str, dict] = OrderedDict()  # how the last jobs ended, for a cancel's caller
 
     def _get_engine(self):
         if self._engine is None:
@@ -117,7 +119,10 @@ class EngineStream:
         queue: asyncio.Queue = asyncio.Queue()
 
         def put(item) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the loop is gone (its listener left): the job still ends cleanly
+                pass
 
         def emit(event) -> None:
             message = protocol.event_message(event, job_id)
@@ -140,6 +145,9 @@ class EngineStream:
                 if not isinstance(exc, StudioError):
                     log.exception("job %s failed", job_id)
                 final = ("msg", json.dumps(protocol.error_json(exc, job_id)))
+            self.reports[job_id] = json.loads(final[1]) if final[0] == "msg" else {"type": "result", "job_id": job_id}
+            while len(self.reports) > 64:
+                self.reports.popitem(last=False)
             put(final)
             put(None)
 
