@@ -111,7 +111,7 @@ class RemoteEngine:
             raise ServerError(f"{self.url} answered, but not as a Studio server.")
         models = self._json("GET", "/models")  # needs the token when the server has one
         names = ", ".join(m.get("name", "?") for m in models.get("models", [])) or "none"
-        return f"Connected to Studio {health.get('version', '?')} at {self.url}; models: {names}."
+        return f"Connected to Studio {health.get('version', '?')}; models: {names}."
 
     def list_models(self):
         from studio.engine.models import ModelChoice

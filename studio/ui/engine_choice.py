@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 CHOICES = (("local", "this computer"), ("server", "a server (URL, token)"))
 
@@ -37,13 +37,16 @@ class EngineChoice(QWidget):
         self.token.setEchoMode(QLineEdit.Password)
         self.test = QPushButton("Test connection", objectName="testConnection")
         self.result = QLabel(objectName="connectionResult", wordWrap=True)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.kind, 0, 0, 1, 2)
-        grid.addWidget(self.url, 1, 0)
-        grid.addWidget(self.test, 1, 1)
-        grid.addWidget(self.token, 2, 0, 1, 2)
-        grid.addWidget(self.result, 3, 0, 1, 2)
+        self.url.setMinimumWidth(280)
+        row = QHBoxLayout()
+        row.addWidget(self.url, 1)
+        row.addWidget(self.test)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.kind)
+        layout.addLayout(row)
+        layout.addWidget(self.token)
+        layout.addWidget(self.result)
         self.kind.currentIndexChanged.connect(self._sync)
         self.test.clicked.connect(self.start_test)
         self._pool: ThreadPoolExecutor | None = None
@@ -61,6 +64,7 @@ class EngineChoice(QWidget):
             w.setEnabled(on)
         if not on:
             self.result.clear()
+        self.result.setVisible(on)
 
     def start_test(self) -> None:
         if self._future is not None:
@@ -76,6 +80,8 @@ class EngineChoice(QWidget):
             return
         self._poll.stop()
         self.result.setText(self._future.result())
+        self.result.setMinimumHeight(self.result.heightForWidth(max(1, self.result.width())))
+        self.window().adjustSize()  # room for a wrapped line or two
         self._future = None
         self.test.setEnabled(self.engine() == "server")
 
