@@ -13,7 +13,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 pytest.importorskip("websockets")
 
-from studio.engine.errors import GenerationCancelled, InvalidRequest, ModelNotFound  # noqa: E402
+from studio.engine.errors import GenerationCancelled, InvalidRequest, ModelNotFound, StudioError  # noqa: E402
 from studio.engine.events import CancelFlag, PreviewRegion, Progress  # noqa: E402
 from studio.engine.metadata import read_metadata, studio_metadata  # noqa: E402
 from studio.engine.request import GenerationRequest  # noqa: E402
@@ -262,3 +262,25 @@ def test_refuses_a_public_host_without_a_token(tmp_path, capsys):
     (tmp_path / "empty").write_text("\n")
     with pytest.raises(ServeError, match="empty"):
         read_token(None, tmp_path / "empty")
+
+
+def test_a_job_lives_as_long_as_its_clients_socket(remote, server, tiny_sd_dir):
+    """A client that goes away (closed window, killed process) does not leave the GPU busy."""
+    import time
+
+    from studio.server.remote_job import RemoteJob
+
+    service = server.app.state.service
+    job = RemoteJob(remote, _req(tiny_sd_dir, steps=150), lambda _e: None, CancelFlag())
+    remote.socket()
+    job.job_id = job._submit()
+    first = remote.socket().recv(timeout=60)  # the job is queued: its first event
+    assert json.loads(first)["type"] == "queued"
+    remote.close()  # the socket closes without a cancel
+    for _ in range(3000):
+        if service.jobs[job.job_id].state != "running" and service.jobs[job.job_id].state != "queued":
+            break
+        time.sleep(0.01)
+    assert service.jobs[job.job_id].state == "cancelled"
+    with pytest.raises(StudioError, match="Open the event socket"):
+        remote._json("POST", "/jobs", {"client_id": remote.client_id, "params": {"prompt": "x"}})
