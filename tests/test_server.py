@@ -209,7 +209,7 @@ def test_errors_keep_their_class(remote, server):
     status, body = _get(f"{server.url}/v1/jobs", TOKEN, data=json.dumps(job).encode(), method="POST",
                         headers={"Content-Type": "application/json"})
     assert status == 400 and json.loads(body)["error"] == "InvalidRequest"
-    job["params"] = {"prompt": "x", "init_image": [[1, 2]]}  # pixels never travel inside the JSON
+    job["params"] = {"prompt": "x", "steps": [[1, 2]]}  # only numbers and text travel inside the JSON
     status, body = _get(f"{server.url}/v1/jobs", TOKEN, data=json.dumps(job).encode(), method="POST")
     assert status == 400 and "number or text" in json.loads(body)["message"]
     with pytest.raises(InvalidRequest):

@@ -93,13 +93,12 @@ class Figures:
         print(section, json.dumps(values), flush=True)
 
 
-def section_engine_vs_bare(engine, pipe, size, steps, runs, device):
+def section_engine_vs_bare(engine, pipe, model_dir, size, steps, runs, device):
     from studio.engine import schedulers
     from studio.engine.request import GenerationRequest
 
-    request = GenerationRequest(prompt=PROMPT, steps=steps, seed=1, width=size, height=size, scheduler="Euler a")
-    model = engine._model_spec
-    request = request.replace(model=model)
+    request = GenerationRequest(prompt=PROMPT, model=str(model_dir), steps=steps, seed=1, width=size, height=size,
+                                scheduler="Euler a")
     base_config = dict(pipe.scheduler.config)
 
     def bare():
@@ -255,11 +254,10 @@ def main(argv=None) -> int:
     from studio.engine.generator import Engine, EngineSettings
 
     engine = Engine(EngineSettings(device=device, dtype=dtype, preview_every=1))
-    engine._model_spec = str(model_dir)
     loaded = engine._loaded(str(model_dir), None)
     pipe = loaded.base  # the engine's own modules: one copy in memory
     sections = [
-        ("engine_vs_bare", lambda: section_engine_vs_bare(engine, pipe, size, steps, runs, device)),
+        ("engine_vs_bare", lambda: section_engine_vs_bare(engine, pipe, model_dir, size, steps, runs, device)),
         ("batch4", lambda: section_batch4(pipe, size, steps, device)),
         ("vae_tiling", lambda: section_vae_tiling(pipe, big, device)),
         ("server", lambda: section_server(model_dir, size, steps, device, 8, 2 if not args.smoke else 1, engine)),

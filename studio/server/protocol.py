@@ -99,6 +99,7 @@ def request_from_json(params: Any, images: dict[str, np.ndarray | None]) -> Gene
     """Rebuild and validate a request; ``images`` holds the decoded init image and mask."""
     if not isinstance(params, dict):
         raise InvalidRequest("The job's params must be a JSON object.")
+    params = {k: v for k, v in params.items() if k not in ("init_image", "mask")}  # pixels come as uploads only
     scalars = (str, int, float, bool, type(None))
     bad = [k for k, v in params.items() if not isinstance(v, scalars)]
     if bad:
