@@ -19,6 +19,7 @@ from studio.fsutil import atomic_write_text
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
+ENGINES = ("local", "server")
 HISTORY_LIMIT = 200
 
 
@@ -56,6 +57,15 @@ class Settings:
     window_state: str = ""  # base64 of QMainWindow.saveState()
     params: dict[str, Any] = field(default_factory=dict)  # last parameter panel values
     nearest_neighbour: bool = False
+    engine: str = "local"  # "local" (this computer) or "server"
+    server_url: str = ""  # http(s)://host:port of a `studio serve`
+    server_token: str = ""  # its bearer token (stored like the other settings, in the user's data folder)
+
+    def engine_server(self) -> tuple[str, str]:
+        """(url, token) of the server the engine runs on; ("", "") for this computer."""
+        if self.engine == "server" and self.server_url.strip():
+            return self.server_url.strip(), self.server_token.strip()
+        return "", ""
 
     def validated(self) -> Settings:
         if self.device not in DEVICES:
@@ -68,7 +78,9 @@ class Settings:
             self.preview_every = 1
         if not isinstance(self.params, dict):
             self.params = {}
-        for name in ("data_folder", "model", "window_geometry", "window_state"):
+        if self.engine not in ENGINES:
+            self.engine = "local"
+        for name in ("data_folder", "model", "window_geometry", "window_state", "server_url", "server_token"):
             if not isinstance(getattr(self, name), str):
                 setattr(self, name, "")
         self.nearest_neighbour = bool(self.nearest_neighbour)
@@ -167,4 +179,4 @@ def apply_data_folder(settings: Settings) -> None:
         os.environ["STUDIO_HOME"] = str(Path(settings.data_folder).expanduser())
 
 
-__all__ = ["DEVICES", "DTYPES", "PromptHistory", "Settings", "Styles", "apply_data_folder"]
+__all__ = ["DEVICES", "DTYPES", "ENGINES", "PromptHistory", "Settings", "Styles", "apply_data_folder"]

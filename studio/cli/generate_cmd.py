@@ -11,6 +11,7 @@ from pathlib import Path
 from studio.engine.request import GenerationRequest, InpaintArea, MaskedContent, Mode
 from studio.engine.model_defaults import FALLBACK_CFG, FALLBACK_STEPS
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
+from studio.cli.remote_args import add_server_args, remote_engine
 
 
 def register(subparsers) -> None:
@@ -52,10 +53,11 @@ def register(subparsers) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     p.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16")
     p.add_argument("--allow-pickle", action="store_true", help="allow .ckpt/.bin weights (loaded weights-only)")
+    add_server_args(p)
     p.set_defaults(func=run)
 
 
-def build_request(args: argparse.Namespace) -> GenerationRequest:
+def build_request(args: argparse.Namespace, engine=None) -> GenerationRequest:
     from studio.engine.errors import InvalidRequest
     from studio.engine.imageio import load_mask, load_rgb
 
@@ -65,7 +67,7 @@ def build_request(args: argparse.Namespace) -> GenerationRequest:
         raise InvalidRequest("--mask needs --init: the image to inpaint.")
     mode = Mode.INPAINT if mask is not None else Mode.IMG2IMG if init is not None else Mode.TXT2IMG
     strength = args.strength if args.strength is not None else (1.0 if mode is Mode.INPAINT else 0.75)
-    recommended = _recommended(args)
+    recommended = _recommended(args, engine)
     return GenerationRequest(
         prompt=args.prompt,
         negative_prompt=args.negative,
@@ -88,10 +90,12 @@ def build_request(args: argparse.Namespace) -> GenerationRequest:
     )
 
 
-def _recommended(args: argparse.Namespace) -> dict:
+def _recommended(args: argparse.Namespace, engine=None) -> dict:
     """The model's recommended settings, needed only for the options the user left out."""
     if None not in (args.scheduler, args.steps, args.cfg):
         return {}
+    if engine is not None:  # a server: its model's recommendations
+        return engine.load(args.model).defaults.as_params()
     from studio.engine.models import defaults_for
 
     return defaults_for(args.model).as_params()
@@ -146,9 +150,9 @@ def write_to_gallery(images) -> list[dict]:
 def run(args: argparse.Namespace) -> int:
     from studio.cli.progress import TerminalProgress
     from studio.engine.events import CancelFlag
-    from studio.engine.generator import Engine, EngineSettings
 
-    request = build_request(args)  # validate before paying for torch and the model
+    remote = remote_engine(args)
+    request = build_request(args, remote)  # validate before paying for torch and the model
     hires = None
     if args.hires_scale is not None:
         from studio.engine.hires import HiresOptions
@@ -162,7 +166,12 @@ def run(args: argparse.Namespace) -> int:
         from studio.engine.errors import InvalidRequest
 
         raise InvalidRequest(f"--out {args.out} is a file; give a folder.")
-    engine = Engine(EngineSettings(device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle))
+    if remote is not None:
+        engine = remote
+    else:
+        from studio.engine.generator import Engine, EngineSettings
+
+        engine = Engine(EngineSettings(device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle))
     progress = TerminalProgress()
     cancel = CancelFlag()
     try:

@@ -88,7 +88,8 @@ def generate_hires(engine, request: GenerationRequest, hires: HiresOptions, on_e
         w, h = first.width, first.height
         target = (round_to_8(int(w * hires.scale)), round_to_8(int(h * hires.scale)))
         emit(Status("upscaling", f"Hires fix: upscaling to {target[0]}x{target[1]}…"))
-        big, upscaler_name = upscale_for_hires(first.image, hires, target, cancel, engine.settings.allow_pickle)
+        big, upscaler_name = upscale_for_hires(first.image, hires, target, cancel,
+                                                 getattr(engine.settings, "allow_pickle", False))
         second = dataclasses.replace(
             request, mode=Mode.IMG2IMG, init_image=big, strength=float(hires.denoise), seed=first.seed,
             steps=int(hires.steps or request.steps), width=target[0], height=target[1], batch_size=1)

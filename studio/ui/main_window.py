@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
         self._open_gallery()
         self._attach_masking()
         s = self.settings
-        self.gen = GeneratorThread(EngineOptions(s.device, s.dtype, s.preview_every), self)
+        self.gen = GeneratorThread(EngineOptions.from_settings(s), self)
         w = self.gen.worker
         w.model_state.connect(self._on_model_state)
         w.load_phase.connect(self.engine_bar.show_phase)
@@ -610,7 +610,7 @@ class MainWindow(QMainWindow):
         self.settings = new
         self.save_settings()
         if self.gen is not None:
-            self.gen.apply_options(EngineOptions(new.device, new.dtype, new.preview_every))
+            self.gen.apply_options(EngineOptions.from_settings(new))
         if folder_changed:
             self.statusBar().showMessage("The new data folder is used from the next launch.", 8000)
 

@@ -1,4 +1,4 @@
-"""The settings dialog: device, dtype, preview every k steps, data folder."""
+"""The settings dialog: engine (this computer or a server), device, dtype, preview every k steps, data folder."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from studio import paths
 from studio.settings import DEVICES, DTYPES, Settings
+from studio.ui.engine_choice import EngineChoice
 from studio.ui.theme import icon
 
 
@@ -46,12 +47,14 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(self.data_folder, 1)
         folder_row.addWidget(browse)
 
+        self.engine = EngineChoice(settings.engine, settings.server_url, settings.server_token)
         form = QFormLayout()
+        form.addRow("Engine", self.engine)
         form.addRow("Device", self.device)
         form.addRow("Precision", self.dtype)
         form.addRow("Preview every", self.preview_every)
         form.addRow("Data folder", folder_row)
-        note = QLabel("Device and precision reload the model. A new data folder (gallery, models) is used from the next launch.")
+        note = QLabel("Device and precision (on this computer) reload the model. On a server, the server's own device is used. A new data folder (gallery, models) is used from the next launch.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
@@ -74,4 +77,7 @@ class SettingsDialog(QDialog):
             dtype=self.dtype.currentText(),
             preview_every=self.preview_every.value(),
             data_folder=self.data_folder.text().strip(),
+            engine=self.engine.engine(),
+            server_url=self.engine.url.text().strip(),
+            server_token=self.engine.token.text().strip(),
         ).validated()

@@ -34,6 +34,13 @@ class EngineOptions:
     device: str = "auto"
     dtype: str = "auto"
     preview_every: int = 1
+    server_url: str = ""  # empty: the engine runs in this process; else a `studio serve` to use
+    server_token: str = ""
+
+    @classmethod
+    def from_settings(cls, s) -> EngineOptions:
+        url, token = s.engine_server()
+        return cls(s.device, s.dtype, s.preview_every, url, token)
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,10 @@ class Worker(QObject):
         old, self.options = self.options, options
         if self.engine is None:
             return
-        if (old.device, old.dtype) != (options.device, options.dtype):
+        if _engine_key(old) != _engine_key(options):
+            close = getattr(self.engine, "close", None)  # a remote engine's event socket
+            if close is not None:
+                close()
             self.engine = None
             self.start(self.model_spec)
         else:
@@ -155,6 +165,12 @@ class Worker(QObject):
     # -- internals --------------------------------------------------------------------------
 
     def _make_engine(self) -> None:
+        if self.options.server_url:  # the same interface, events and errors, on a server
+            from studio.server.client import RemoteEngine
+
+            self.engine = RemoteEngine(self.options.server_url, self.options.server_token or None,
+                                       preview_every=self.options.preview_every)
+            return
         from studio.engine.generator import Engine, EngineSettings
 
         self.engine = Engine(
@@ -293,6 +309,11 @@ def _lower_thread_priority(step: int = 2) -> None:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + step))
     except (OSError, AttributeError):
         pass
+
+
+def _engine_key(options: EngineOptions) -> tuple:
+    """What a new engine is needed for (preview_every applies to the running one)."""
+    return options.device, options.dtype, options.server_url, options.server_token
 
 
 def _counting(tokenizer):
