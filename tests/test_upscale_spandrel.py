@@ -18,7 +18,7 @@ from safetensors.torch import save_file
 try:
     import spandrel  # noqa: F401
     from spandrel.architectures.DAT import DAT
-    from spandrel.architectures.ESRGAN import RRDBNet
+    from spandrel.architectures.ESRGAN import ESRGAN as RRDBNet
     from spandrel.architectures.HAT import HAT
     from spandrel.architectures.SPAN import SPAN
     from spandrel.architectures.SwinIR import SwinIR
@@ -33,9 +33,9 @@ FAMILIES = {
     "esrgan": (lambda: RRDBNet(num_filters=8, num_blocks=1, scale=4), 4),
     "swinir": (lambda: SwinIR(img_size=16, embed_dim=12, depths=[2], num_heads=[2], window_size=4, upscale=2,
                               upsampler="pixelshuffledirect"), 2),
-    "hat": (lambda: HAT(img_size=16, embed_dim=12, depths=[2], num_heads=[2], window_size=4, upscale=2,
-                        upsampler="pixelshuffle", num_feat=16, compress_ratio=3, squeeze_factor=4), 2),
-    "dat": (lambda: DAT(img_size=16, embed_dim=12, depth=[2], num_heads=[2], split_size=[2, 4], upscale=2,
+    "hat": (lambda: HAT(img_size=16, embed_dim=30, depths=[2], num_heads=[2], window_size=4, upscale=2,
+                        upsampler="pixelshuffle", num_feat=16, compress_ratio=3, squeeze_factor=5), 2),
+    "dat": (lambda: DAT(img_size=16, embed_dim=32, depth=[2], num_heads=[2], split_size=[2, 4], upscale=2,
                         upsampler="pixelshuffledirect", expansion_factor=2), 2),
     "span": (lambda: SPAN(num_in_ch=3, num_out_ch=3, feature_channels=8, upscale=4), 4),
 }
