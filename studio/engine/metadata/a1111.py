@@ -74,7 +74,7 @@ def a1111_parameters(img: GeneratedImage) -> str:
         if isinstance(found, dict) and found:  # the tags stay in the prompt, as in A1111
             pairs.append((label, ", ".join(f"{name}: {digest}" for name, digest in found.items())))
     if req.batch_size > 1:
-        pairs.append(("Batch size", req.batch_size))
+        pairs += [("Batch size", req.batch_size), ("Batch pos", img.index)]
     pairs.append(("Version", studio_version()))
     return format_a1111(req.prompt, req.negative_prompt, pairs)
 
@@ -131,19 +131,3 @@ def parse_a1111(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {"prompt": "\n".join(prompt_lines).strip(), "negative_prompt": "\n".join(negative_lines).strip()}
     out.update(params)
     return out
-
-
-def _int(value: Any) -> int | None:
-    try:
-        if isinstance(value, bool):
-            return None
-        return int(float(value)) if isinstance(value, (str, float)) else int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        return None
