@@ -110,3 +110,21 @@ def user_comment(tags: dict[str, dict[int, bytes]]) -> str | None:
         if raw:
             return decode_user_comment(raw, order)
     return None
+
+
+def user_comment_exif(text: str) -> bytes:
+    """A big-endian EXIF block holding ``text`` as ``UserComment``, the way A1111 (piexif) writes it.
+
+    The tag is UNDEFINED (type 7), its value ``UNICODE\\0`` then UTF-16BE, in
+    the Exif sub-IFD that IFD0 points to; piexif, exiftool and every reader of
+    A1111 files read it. Returned without the ``Exif\\0\\0`` header (Pillow adds it).
+    """
+    value = _UNICODE_PREFIX + text.encode("utf-16-be")
+    ifd0 = 8
+    exif_ifd = ifd0 + 2 + 12 + 4
+    data_at = exif_ifd + 2 + 12 + 4
+    out = bytearray(b"MM\x00*" + struct.pack(">I", ifd0))
+    out += struct.pack(">H", 1) + struct.pack(">HHII", EXIF_IFD, 4, 1, exif_ifd) + struct.pack(">I", 0)
+    out += struct.pack(">H", 1) + struct.pack(">HHII", USER_COMMENT, 7, len(value), data_at) + struct.pack(">I", 0)
+    out += value
+    return bytes(out)

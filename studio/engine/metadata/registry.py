@@ -49,6 +49,9 @@ def read_sources(src: Sources, base: ImageMetadata) -> ImageMetadata:
         try:
             if reader(src, trial):
                 trial.notes += notes
+                trial.normalise()
+                if trial.width is None or trial.height is None:  # no size of its own: the file's
+                    trial.width, trial.height = base.width, base.height
                 return trial.normalise()
         except Exception as exc:  # noqa: BLE001 - reported, never raised at a user
             notes.append(f"{INTERNAL_NOTE} the {name} reader failed ({type(exc).__name__}: {str(exc)[:100]})")
