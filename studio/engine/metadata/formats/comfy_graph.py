@@ -3,7 +3,7 @@
 A graph is ``{node id: {"class_type": ..., "inputs": {...}}}``; an input that
 is a link reads ``[node id, output slot]``. Graphs come from untrusted files,
 so links may dangle, loop or fan out: no walk here visits a node twice, and no
-walk recurses (a 50,000-node chain is fine).
+walk recurses (a 10,000-node chain is fine).
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def _encoder_text(inputs: dict, side: str) -> str | None:
     return None
 
 
+_LITERAL = "\0literal"
 _CONDITIONING = ("positive", "negative", "cond", "conditioning_to", "conditioning_from")
 _TEXT_INPUT_PREFIXES = ("text", "string", "str", "prompt", "wildcard", "populated")
 
@@ -79,9 +80,11 @@ def _children(graph: dict, node_id: str, slot: int, side: str) -> list[tuple[str
     out = []
     for name, value in inputs.items():
         found = link(value)
-        if found is None:
-            continue
         lowered = name.lower()
+        if found is None:
+            if isinstance(value, str) and value.strip() and _follows(lowered) and "conditioning" not in lowered:
+                out.append((_LITERAL, 0, value))  # a concat node's typed-in part
+            continue
         if both and lowered in ("positive", "negative"):
             if lowered != ("positive" if slot == 0 else "negative"):
                 continue
@@ -102,32 +105,29 @@ def texts(graph: dict, start: Any, side: str = "positive") -> list[str]:
         return []
     root = (first[0], first[1], side)
     memo: dict[tuple[str, int, str], list[str]] = {}
-    active: set[tuple[str, int, str]] = set()
-    stack: list[tuple[tuple[str, int, str], bool]] = [(root, False)]
+    pending: dict[tuple[str, int, str], list[tuple[str, int, str]]] = {}  # expanded, children not done
+    stack: list[tuple[str, int, str]] = [root]
     while stack:
-        key, done = stack.pop()
+        key = stack.pop()
         if key in memo:
             continue
-        node_id, slot, side_ = key
-        if not done:
-            own = _encoder_text(inputs_of(graph, node_id), side_)
+        children = pending.get(key)
+        if children is None:
+            own = _encoder_text(inputs_of(graph, key[0]), key[2])
             if own is not None:
                 memo[key] = [own]
                 continue
-            active.add(key)
-            stack.append((key, True))
-            for child in reversed(_children(graph, node_id, slot, side_)):
-                if child not in memo and child not in active:
-                    stack.append((child, False))
+            children = pending[key] = _children(graph, key[0], key[1], key[2])
+            stack.append(key)
+            stack.extend(c for c in reversed(children) if c[0] != _LITERAL and c not in memo and c not in pending)
             continue
         merged: dict[str, None] = {}
-        for child in _children(graph, node_id, slot, side_):
-            for text in memo.get(child, ()):
+        for child in children:
+            for text in (child[2],) if child[0] == _LITERAL else memo.get(child, ()):  # a child still pending is a loop back: nothing
                 if len(merged) >= MAX_TEXTS:
                     break
                 merged.setdefault(text, None)
         memo[key] = list(merged)
-        active.discard(key)
     return memo.get(root, [])
 
 
