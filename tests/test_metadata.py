@@ -213,3 +213,17 @@ def test_user_comment_little_endian_also_read(tmp_path):
     Image.new("RGB", (8, 8)).save(tmp_path / "le.jpg", exif=exif.tobytes())
     got = md.read_metadata(tmp_path / "le.jpg")
     assert got.prompt == "a cat" and got.seed == 9 and got.source == "a1111"
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_reading_metadata_decodes_no_pixels(tmp_path, fmt, monkeypatch):
+    img = make_image()
+    path = tmp_path / f"x.{fmt}"
+    path.write_bytes(md.encode_image(img, fmt, md.a1111_parameters(img), md.studio_metadata(img)))
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("Pillow was asked to open the image")
+
+    monkeypatch.setattr(Image, "open", no_decode)
+    got = md.read_metadata(path)
+    assert (got.prompt, got.seed, got.width, got.height, got.format) == (img.request.prompt, 1234567890, 64, 48, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt])

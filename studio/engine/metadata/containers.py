@@ -61,12 +61,14 @@ def read_container(fh: BinaryIO) -> Container | None:
     head = fh.read(16)
     fh.seek(0)
     if head.startswith(PNG_SIGNATURE):
-        return _png(fh)
-    if head.startswith(b"\xff\xd8"):
-        return _jpeg(fh)
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return _webp(fh)
-    return None
+        box = _png(fh)
+    elif head.startswith(b"\xff\xd8"):
+        box = _jpeg(fh)
+    elif head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        box = _webp(fh)
+    else:
+        return None
+    return box if box.width and box.height else None  # no image header: let the decoder say what is wrong
 
 
 def _text(raw: bytes) -> str:
