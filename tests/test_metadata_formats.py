@@ -307,3 +307,10 @@ def test_format_readable_never_raises_on_odd_values():
     odd.studio = {"params": [1, 2]}
     md.format_readable(odd)
     assert md.format_readable(md.ImageMetadata()) .startswith("Source")
+
+
+def test_dynamic_prompt_braces_are_a_prompt(tmp_path):
+    got = read(tmp_path, png_with({"parameters": "{red|blue} cat\nSteps: 20, Sampler: Euler, Seed: 1"}))
+    assert got.prompt == "{red|blue} cat" and got.source == "a1111"
+    got = read(tmp_path, png_with({"parameters": '{\n  "sui_image_params": {"prompt": "cut off'}))
+    assert got.prompt == ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_TEXT = 1_000_000  # characters kept of one text; a chunk longer than that is dropped
@@ -128,10 +129,16 @@ def json_obj(text: Any) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+_JSON_START = re.compile(r'\s*\{\s*"')
+
+
 def looks_like_json(text: str) -> bool:
-    """True for text that is (or starts as) a JSON object: never shown as a prompt."""
-    stripped = text.lstrip()
-    return stripped.startswith('{"') or stripped.startswith("{\n") or stripped.startswith("{ ") or json_obj(stripped) is not None
+    """True for text that is (or starts as) a JSON object: never shown as a prompt.
+
+    A dynamic-prompts prompt (``{red|blue} cat``) is not JSON: an object starts
+    with a quoted key.
+    """
+    return _JSON_START.match(text) is not None or json_obj(text) is not None
 
 
 def jsonable(value: Any, depth: int = 0) -> Any:
