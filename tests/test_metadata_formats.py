@@ -314,3 +314,15 @@ def test_dynamic_prompt_braces_are_a_prompt(tmp_path):
     assert got.prompt == "{red|blue} cat" and got.source == "a1111"
     got = read(tmp_path, png_with({"parameters": '{\n  "sui_image_params": {"prompt": "cut off'}))
     assert got.prompt == ""
+
+
+def test_swarmui_legacy_model_tag_and_fooocus_jpeg(tmp_path):
+    swarm = json.dumps({"sui_image_params": {"prompt": "old swarm", "seed": 3, "steps": 20}})
+    got = read(tmp_path, image_with_exif("JPEG", exif_ifd0(x0110=swarm)), "l.jpg")
+    assert (got.source, got.prompt, got.seed) == ("swarmui", "old swarm", 3)
+    fooocus = json.dumps({"prompt": "a boat", "negative_prompt": "", "seed": "5", "steps": 30, "guidance_scale": 4, "resolution": "(1024, 1024)"})
+    exif = Image.Exif()
+    exif[0x0131] = "Fooocus v2.5.0"
+    exif.get_ifd(0x8769)[0x9286] = fooocus
+    got = read(tmp_path, image_with_exif("JPEG", exif.tobytes()), "f.jpg")
+    assert (got.source, got.prompt, got.seed, got.width) == ("fooocus", "a boat", 5, 1024)

@@ -83,6 +83,9 @@ def collect(box: Container) -> Sources:
                 if head.startswith(prefix) and text[len(prefix) :].lstrip().startswith("{"):
                     _put(raw, key, text[len(prefix) :].strip())
                     break
+            else:
+                if tag == MODEL and json_obj(text) is not None:  # SwarmUI's legacy layout: its JSON in Model
+                    _from_comment(raw, text)
         if SOFTWARE in ifd0:
             out.software = decode_text(ifd0[SOFTWARE])
     if box.comment:

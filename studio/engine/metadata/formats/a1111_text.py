@@ -8,7 +8,7 @@ from studio.engine.metadata.keys import A1111_CHUNK
 from studio.engine.metadata.model import ImageMetadata
 from studio.engine.metadata.samplers import from_a1111, from_comfy
 from studio.engine.metadata.sources import Sources
-from studio.engine.metadata.values import looks_like_json
+from studio.engine.metadata.values import json_value, looks_like_json
 
 NAME = "a1111"
 
@@ -32,6 +32,12 @@ def fill(md: ImageMetadata, text: str) -> None:
     md.model = parsed.get("Model") or None
     md.model_hash = parsed.get("Model hash") or None
     md.denoise = parsed.get("Denoising strength")
+    if md.model is None and isinstance(parsed.get("Civitai resources"), str):  # Civitai's generator
+        resources = json_value(parsed["Civitai resources"])
+        for item in resources if isinstance(resources, list) else []:
+            if isinstance(item, dict) and item.get("type") == "checkpoint" and isinstance(item.get("modelName"), str):
+                md.model = item["modelName"]
+                break
     loras = lora_tags(md.prompt)
     hashes = parsed.get("Lora hashes")
     if isinstance(hashes, str):

@@ -15,7 +15,7 @@ NAME = "fooocus"
 def _is_fooocus(src: Sources, low: dict) -> bool:
     if src.raw.get("fooocus_scheme") or str(low.get("metadata_scheme", "")).lower() == "fooocus":
         return True
-    marks = (str(low.get("version", "")), str(low.get("software", "")))
+    marks = (str(low.get("version", "")), str(low.get("software", "")), src.software)
     return any("fooocus" in m.lower() for m in marks)
 
 
