@@ -333,3 +333,10 @@ def test_a1111_unquoted_json_values_and_a_hostile_line():
     assert parsed["Civitai resources"] == '[{"type":"checkpoint","modelName":"WAI, v16"}]' and parsed["Seed"] == "4"
     hostile = "p\n" + "".join(f"k{i}: [, " for i in range(100_000))  # 100,000 unclosed brackets: one pass
     assert md.parse_a1111(hostile)["prompt"] == "p"
+
+
+def test_comfyui_gligen_box_phrase_is_not_the_prompt(tmp_path):
+    graph = comfy_basic()
+    graph["6"] = {"class_type": "GLIGENTextBoxApply", "inputs": {"conditioning_to": ["60", 0], "clip": ["4", 1], "text": "a red ball", "width": 64, "height": 64, "x": 0, "y": 0}}
+    graph["60"] = {"class_type": "CLIPTextEncode", "inputs": {"text": "a park in summer"}}
+    assert read(tmp_path, png_with({"prompt": json.dumps(graph)})).prompt == "a park in summer"

@@ -56,6 +56,9 @@ def resolve_value(graph: dict, value: Any, key: str) -> Any:
 
 
 def _encoder_text(inputs: dict, side: str) -> str | None:
+    """A node's own prompt text; None for a node that passes conditioning on (GLIGEN's box phrase is not the prompt)."""
+    if any("conditioning" in name.lower() and link(value) for name, value in inputs.items()):
+        return None
     for key in TEXT_KEYS:
         if isinstance(inputs.get(key), str) and inputs[key].strip():
             return inputs[key]
@@ -77,12 +80,13 @@ def _follows(name: str) -> bool:
 def _children(graph: dict, node_id: str, slot: int, side: str) -> list[tuple[str, int, str]]:
     inputs = inputs_of(graph, node_id)
     both = link(inputs.get("positive")) and link(inputs.get("negative"))
+    passes_on = any("conditioning" in name.lower() and link(value) for name, value in inputs.items())
     out = []
     for name, value in inputs.items():
         found = link(value)
         lowered = name.lower()
         if found is None:
-            if isinstance(value, str) and value.strip() and _follows(lowered) and "conditioning" not in lowered:
+            if isinstance(value, str) and value.strip() and _follows(lowered) and not passes_on:
                 out.append((_LITERAL, 0, value))  # a concat node's typed-in part
             continue
         if both and lowered in ("positive", "negative"):
