@@ -16,14 +16,20 @@ import sys
 from pathlib import Path
 
 _RUN = """
-import json, resource, sys, tempfile
+import json, sys, tempfile
 from pathlib import Path
 from studio.engine.metadata.bench import interop_files
 from studio.engine.metadata.fuzz import run_fuzz
+def peak_mb():
+    # VmHWM: this process's own peak (ru_maxrss would include the forking parent's peak)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 with tempfile.TemporaryDirectory() as tmp:
     stats = run_fuzz(int(sys.argv[1]), Path(tmp), extra=interop_files())
 print(json.dumps({"inputs": stats.inputs, "crashes": stats.crashes[:20], "clean": stats.clean_errors,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": peak_mb()}))
 """
 
 
