@@ -179,13 +179,17 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
 
-def test_decompression_bomb_refused(tmp_path):
-    # A PNG header claiming 100000 x 100000 pixels: refused before any decoding.
+def test_decompression_bomb_text_read_pixels_refused(tmp_path):
+    # A PNG header claiming 100000 x 100000 pixels: its text is read without decoding a pixel,
+    # and decoding it (verify) is refused before it starts.
     ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
-    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(b"\0" * 100)) + _chunk(b"IEND", b"")
+    text = _chunk(b"tEXt", b"parameters\0a cat\nSteps: 5, Sampler: Euler, Seed: 9")
+    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + text + _chunk(b"IDAT", zlib.compress(b"\0" * 100)) + _chunk(b"IEND", b"")
     (tmp_path / "bomb.png").write_bytes(data)
+    got = md.read_metadata(tmp_path / "bomb.png")
+    assert (got.prompt, got.seed, got.width, got.height) == ("a cat", 9, 100_000, 100_000)
     with pytest.raises(ImageLoadError, match="too large"):
-        md.read_metadata(tmp_path / "bomb.png")
+        md.read_metadata(tmp_path / "bomb.png", verify=True)
 
 
 def test_oversized_text_chunk_refused(tmp_path):
@@ -197,8 +201,10 @@ def test_oversized_text_chunk_refused(tmp_path):
     iend = png.rindex(b"IEND") - 4
     data = png[:33] + _chunk(b"zTXt", b"parameters\0\0" + bomb) + png[33:iend] + png[iend:]
     (tmp_path / "ztxt.png").write_bytes(data)
-    with pytest.raises(ImageLoadError):
-        md.read_metadata(tmp_path / "ztxt.png")
+    got = md.read_metadata(tmp_path / "ztxt.png")  # the chunk is skipped with a note, the rest is read
+    assert "parameters" not in got.raw and got.prompt == "" and any("zTXt" in n for n in got.notes)
+    with pytest.raises(ImageLoadError):  # Pillow's own limit when the pixels are decoded
+        md.read_metadata(tmp_path / "ztxt.png", verify=True)
 
 
 def test_user_comment_little_endian_also_read(tmp_path):
@@ -207,3 +213,17 @@ def test_user_comment_little_endian_also_read(tmp_path):
     Image.new("RGB", (8, 8)).save(tmp_path / "le.jpg", exif=exif.tobytes())
     got = md.read_metadata(tmp_path / "le.jpg")
     assert got.prompt == "a cat" and got.seed == 9 and got.source == "a1111"
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_reading_metadata_decodes_no_pixels(tmp_path, fmt, monkeypatch):
+    img = make_image()
+    path = tmp_path / f"x.{fmt}"
+    path.write_bytes(md.encode_image(img, fmt, md.a1111_parameters(img), md.studio_metadata(img)))
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("Pillow was asked to open the image")
+
+    monkeypatch.setattr(Image, "open", no_decode)
+    got = md.read_metadata(path)
+    assert (got.prompt, got.seed, got.width, got.height, got.format) == (img.request.prompt, 1234567890, 64, 48, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt])

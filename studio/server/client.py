@@ -24,12 +24,9 @@ from studio.engine.errors import GenerationCancelled, StudioError
 from studio.engine.events import CancelFlag
 from studio.engine.request import GenerationRequest
 from studio.server import protocol
+from studio.server.protocol import ServerError
 
 LOAD_TIMEOUT = 600.0  # a first model load on the server can take minutes
-
-
-class ServerError(StudioError):
-    """The server could not be reached, refused the token, or answered nonsense."""
 
 
 @dataclass

@@ -45,6 +45,10 @@ MAX_UPLOAD_PIXELS = 4096 * 4096
 # -- images --------------------------------------------------------------------------------
 
 
+class ServerError(StudioError):
+    """The server could not be reached, refused the token, or answered nonsense."""
+
+
 def png_bytes(array: np.ndarray, compress_level: int = 1) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(array)).save(buf, "PNG", compress_level=compress_level)

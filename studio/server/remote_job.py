@@ -105,6 +105,4 @@ class RemoteJob:
 
 
 def protocol_error(message: str) -> StudioError:
-    from studio.server.client import ServerError
-
-    return ServerError(message)
+    return protocol.ServerError(message)

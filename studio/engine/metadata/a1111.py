@@ -74,7 +74,7 @@ def a1111_parameters(img: GeneratedImage) -> str:
         if isinstance(found, dict) and found:  # the tags stay in the prompt, as in A1111
             pairs.append((label, ", ".join(f"{name}: {digest}" for name, digest in found.items())))
     if req.batch_size > 1:
-        pairs.append(("Batch size", req.batch_size))
+        pairs += [("Batch size", req.batch_size), ("Batch pos", img.index)]
     for key, value in (img.extra.get("a1111_extra") or {}).items():  # e.g. the hires fix's keys
         pairs.append((key, value))
     pairs.append(("Version", studio_version()))
@@ -96,15 +96,46 @@ def _unquote(value: str) -> str:
     return value
 
 
+def _bracket_end(line: str, start: int) -> int:
+    """The index after the bracket that closes the one at ``start`` (JSON strings skipped); -1 if none."""
+    depth, in_string, escaped = 0, False, False
+    for i in range(start, len(line)):
+        ch = line[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
 def _parse_pairs(line: str) -> dict[str, str]:
     out: dict[str, str] = {}
     pos = 0
+    scan = True  # one unclosed bracket ends the scanning: the line stays linear to parse
     while pos < len(line):
         m = _PAIR_RE.match(line, pos)
         if not m or m.end() == pos:
             break
-        out[m.group(1).strip()] = _unquote(m.group(2))
-        pos = m.end()
+        value, end = m.group(2), m.end()
+        if scan and value[:1] in ("[", "{"):  # unquoted JSON (Civitai resources: [{...}, {...}])
+            close = _bracket_end(line, m.start(2))
+            scan = close > 0
+            if close > 0:
+                value = line[m.start(2) : close]
+                end = close + 1 if line[close : close + 1] == "," else close
+        out[m.group(1).strip()] = _unquote(value)
+        pos = end
     return out
 
 
@@ -133,19 +164,3 @@ def parse_a1111(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {"prompt": "\n".join(prompt_lines).strip(), "negative_prompt": "\n".join(negative_lines).strip()}
     out.update(params)
     return out
-
-
-def _int(value: Any) -> int | None:
-    try:
-        if isinstance(value, bool):
-            return None
-        return int(float(value)) if isinstance(value, (str, float)) else int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        return None

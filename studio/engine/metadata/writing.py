@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import logging
 from typing import Any
 
 import numpy as np
@@ -12,17 +13,19 @@ from PIL import Image, PngImagePlugin
 
 from studio.engine.events import GeneratedImage
 from studio.engine.metadata.a1111 import a1111_parameters
+from studio.engine.metadata.exif import user_comment_exif
 from studio.engine.metadata.keys import (
     _MAX_XMP_BYTES,
-    _UNICODE_PREFIX,
     _XMP_NS,
     A1111_CHUNK,
-    EXIF_IFD,
     FORMATS,
     STUDIO_CHUNK,
-    USER_COMMENT,
     studio_version,
 )
+
+_log = logging.getLogger(__name__)
+# A JPEG APP1 segment holds 65,533 bytes: "Exif\0\0" and the TIFF block must fit in it.
+_MAX_JPEG_EXIF = 65_533 - 6
 
 
 def _jsonable(value: Any) -> Any:
@@ -64,11 +67,6 @@ def studio_metadata(img: GeneratedImage) -> dict[str, Any]:
     }
 
 
-def _user_comment(text: str) -> bytes:
-    # The piexif/AUTOMATIC1111 convention: "UNICODE\0" then UTF-16 big-endian.
-    return _UNICODE_PREFIX + text.encode("utf-16-be")
-
-
 def _xmp_packet(studio_json: str) -> bytes:
     body = html.escape(studio_json, quote=False)
     return (
@@ -104,12 +102,15 @@ def encode_image(
     *,
     extra_png_chunks: dict[str, str] | None = None,
     quality: int = 95,
+    notes: list[str] | None = None,
 ) -> bytes:
     """Encode pixels as PNG, JPEG or WebP with the metadata (or none with ``strip``).
 
     ``text`` is the AUTOMATIC1111 text, ``studio_json`` the studio dict (or its
     JSON). ``extra_png_chunks`` keeps other tools' chunks (ComfyUI ``workflow``...)
-    in PNG output.
+    in PNG output. JPEG's EXIF holds at most 64 KB: a longer text is left to
+    the XMP packet (the studio JSON), and the reason is appended to ``notes``
+    (and logged).
     """
     key = fmt.lower().lstrip(".")
     if key not in FORMATS:
@@ -136,17 +137,27 @@ def encode_image(
     kwargs: dict[str, Any] = {"quality": quality}
     if not strip:
         if text:
-            exif = Image.Exif()
-            exif.get_ifd(EXIF_IFD)[USER_COMMENT] = _user_comment(text)
-            kwargs["exif"] = exif.tobytes()
+            block = user_comment_exif(text)
+            if pil_format == "JPEG" and len(block) > _MAX_JPEG_EXIF:
+                _note(notes, f"The parameters text ({len(block)} bytes of EXIF) is over JPEG's 64 KB limit: only the XMP packet keeps the metadata.")
+            else:
+                kwargs["exif"] = b"Exif\x00\x00" + block
         if studio_json:
             packet = _xmp_packet(studio_json)
             if len(packet) <= _MAX_XMP_BYTES:
                 kwargs["xmp"] = packet
+            else:
+                _note(notes, f"The studio JSON ({len(packet)} bytes) is over the XMP limit of {_MAX_XMP_BYTES} bytes: left out.")
     if pil_format == "WEBP":
         kwargs["method"] = 4
     im.save(out, pil_format, **kwargs)
     return out.getvalue()
+
+
+def _note(notes: list[str] | None, text: str) -> None:
+    _log.warning(text)
+    if notes is not None:
+        notes.append(text)
 
 
 def encode_png(img: GeneratedImage) -> bytes:
