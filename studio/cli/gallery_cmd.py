@@ -39,7 +39,12 @@ def register(subparsers) -> None:
     q.add_argument("--sidecar", choices=["txt", "json"], help="also write a .txt or .json beside each image")
     q.add_argument("--json", action="store_true", help="one JSON object per written file")
 
-    q = sub.add_parser("import", help="copy a folder of images (with their A1111/ComfyUI/InvokeAI metadata) into the library")
+    q = sub.add_parser(
+        "import",
+        help="copy a folder of images (with their A1111/ComfyUI/InvokeAI metadata) into the library",
+        description="Copy the images of a folder (recursively) into the library. Only regular files are read: "
+        "links to files outside the folder, FIFOs and devices are skipped with a note.",
+    )
     q.add_argument("folder", type=Path)
     q.add_argument("--json", action="store_true", help="one JSON object per imported image")
 
@@ -75,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
     from studio.engine.errors import StudioError
     from studio.library import Library
 
+    from studio.cli.textargs import checked_text
+
+    for name in ("query", "model", "board", "template"):
+        if getattr(args, name, None) is not None:
+            setattr(args, name, checked_text(getattr(args, name), {"query": "search text"}.get(name, name)))
     with Library.open() as lib:
         action = args.gallery_command
         if action in ("list", "search"):
@@ -117,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
                     print(f"Skipped {len(report.duplicates)} already in the library.")
                 for path, why in report.skipped:
                     print(f"Skipped {path}: {why}")
+            if report.stopped:
+                raise StudioError(f"The import stopped after {len(report.added)} image(s): {report.stopped}")
             return 0
         if action == "delete":
             moved = lib.delete(args.ids)

@@ -50,7 +50,19 @@ from studio.library.trash import TrashMixin
 _SQL_CHUNK = 500
 
 
+def _cannot_create(root: Path, exc: OSError) -> str:
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "it is on a read-only disk" if exc.errno == errno.EROFS else "there is no permission to write there"
+        return f"Cannot create the gallery under {root}: {why}. Set STUDIO_HOME to a folder you can write."
+    return f"Cannot create the gallery under {root}: {describe_os_error(exc, root / 'gallery')}"
+
+
 def _writable(root: Path, db_path: Path) -> bool:
+    try:
+        if os.statvfs(root).f_flag & getattr(os, "ST_RDONLY", 1):
+            return False  # a read-only mount (os.access says yes to root there)
+    except (OSError, AttributeError):
+        pass
     return os.access(root, os.W_OK) and (not db_path.exists() or os.access(db_path, os.W_OK))
 
 _COLUMNS = (
@@ -87,7 +99,7 @@ class Library(IndexingMixin, SearchMixin, OrganizeMixin, TrashMixin, ReconcileMi
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             if not (self.db_path.is_file() and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)):
-                raise StorageError(exc.errno, f"Could not create the gallery folders under {self.root}: {describe_os_error(exc, self.gallery_dir / 'x')}") from exc
+                raise StorageError(exc.errno, _cannot_create(self.root, exc)) from exc
             self.read_only = True
         if not self.read_only and not _writable(self.root, self.db_path):
             if not self.db_path.is_file():
@@ -107,12 +119,7 @@ class Library(IndexingMixin, SearchMixin, OrganizeMixin, TrashMixin, ReconcileMi
 
     @classmethod
     def open(cls, root: Path | str | None = None) -> Library:
-        if root is None:
-            try:
-                root = paths.data_dir()
-            except OSError as exc:
-                raise StorageError(exc.errno, f"Could not create the Studio folder (STUDIO_HOME): {describe_os_error(exc, Path(exc.filename or '.') / 'x')}") from exc
-        return cls(Path(root))
+        return cls(Path(root) if root is not None else paths.data_dir())
 
     @property
     def thumbnails(self) -> ThumbnailCache:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from studio.fsutil import StorageError
+from studio.fsutil import StorageError, describe_os_error
 from studio.library.entry import MASK_SUFFIX
 from studio.library.names import unique_name
 
@@ -32,6 +32,8 @@ class TrashMixin:
     def delete(self, ids: Iterable[int]) -> list[int]:
         """Move images (and their masks) to the trash; returns the ids moved."""
         moved: list[int] = []
+        if self.read_only:
+            raise self._read_only_error()
         with self._write_lock:
             for entry in self.get_many(list(ids)):
                 if entry.trashed is not None:
@@ -44,7 +46,7 @@ class TrashMixin:
                 try:
                     linked = [_place(a, b, replace=True) for a, b in pairs if os.path.lexists(a)]
                 except OSError as exc:
-                    raise StorageError(exc.errno, f"Could not move {src} to the trash: {exc.strerror}") from exc
+                    raise StorageError(exc.errno, f"Could not move {src} to the trash: {describe_os_error(exc, dst)}") from exc
                 with self._tx() as con:
                     con.execute(
                         "UPDATE images SET trashed = ?, trash_path = ? WHERE id = ?",
@@ -60,6 +62,8 @@ class TrashMixin:
     def restore(self, ids: Iterable[int]) -> list[int]:
         """Bring images back from the trash to where they were; returns the ids restored."""
         restored: list[int] = []
+        if self.read_only:
+            raise self._read_only_error()
         with self._write_lock:
             for entry in self.get_many(list(ids)):
                 if entry.trashed is None:
