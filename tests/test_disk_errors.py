@@ -188,3 +188,16 @@ def test_bad_scheduler_and_huge_prompt_fail_before_the_model_loads(studio_home, 
     assert cli(["generate", "cat " * 2000, "--model", "/nonexistent-model"]) == 1
     err = capsys.readouterr().err
     assert "at least 2000 tokens" in err and err.count("\n") == 1
+
+
+def test_window_keeps_an_image_the_gallery_cannot_take(tmp_path, monkeypatch):
+    from studio.fsutil import StorageError
+    from studio.ui.worker import _kept_elsewhere
+
+    monkeypatch.setenv("STUDIO_FALLBACK_DIR", str(tmp_path / "fallback"))
+    message = _kept_elsewhere([gen("kept by the window", seed=4)], StorageError(28, "The disk is full."))
+    kept = list((tmp_path / "fallback").glob("*.png"))
+    assert len(kept) == 1 and str(kept[0].parent) in message and "[Errno" not in message
+    from studio.engine import metadata as md
+
+    assert md.read_metadata(kept[0]).prompt == "kept by the window"

@@ -27,11 +27,18 @@ class DeleteCommand(QUndoCommand):
         self.ids = list(ids)
 
     def redo(self) -> None:
-        self.ids = self.panel.library.delete(self.ids) or self.ids
+        try:
+            self.ids = self.panel.library.delete(self.ids) or self.ids
+        except OSError as exc:  # a read-only or full disk: say so, change nothing
+            self.panel.status.emit(str(exc))
+            self.setObsolete(True)
         self.panel.refresh()
 
     def undo(self) -> None:
-        self.panel.library.restore(self.ids)
+        try:
+            self.panel.library.restore(self.ids)
+        except OSError as exc:
+            self.panel.status.emit(str(exc))
         self.panel.refresh(select=self.ids)
 
 
