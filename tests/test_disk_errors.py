@@ -143,6 +143,7 @@ def test_import_onto_a_nearly_full_disk_and_browsing_a_read_only_gallery(tmp_pat
         ("list_read_only", ["gallery", "list", "--json"], str(ro / "home")),
         ("delete_read_only", ["gallery", "delete", str(first.id)], str(ro / "home")),
         ("import_read_only", ["gallery", "import", str(tmp_path / "in")], str(ro / "home")),
+        ("list_home_under_read_only_parent", ["gallery", "list"], str(ro / "new-home")),
     ])
     line = one_clean_line(res["import_full"], "disk is full")
     assert "stopped after" in line
@@ -153,6 +154,7 @@ def test_import_onto_a_nearly_full_disk_and_browsing_a_read_only_gallery(tmp_pat
     assert res["list_read_only"]["rc"] == 0 and [r["prompt"] for r in rows] == ["on a read-only disk"]
     one_clean_line(res["delete_read_only"], "read-only")
     one_clean_line(res["import_read_only"], "read-only")
+    one_clean_line(res["list_home_under_read_only_parent"], "read-only", "STUDIO_HOME")
 
 
 def run_cli_bytes(*argv: bytes, home: Path) -> subprocess.CompletedProcess:
