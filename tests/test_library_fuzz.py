@@ -59,7 +59,7 @@ def test_row_insert_takes_any_metadata(tmp_path):
                     crashes.append(f"{type(exc).__name__}: {str(exc)[:200]}")
                 con.execute("RELEASE one")
         for entry in lib.get_many(ids):
-            json.dumps(entry.to_json())  # every row reads back as plain data
+            json.dumps(entry.to_json(), allow_nan=False)  # every row reads back as strict JSON
 
     try:
         check()

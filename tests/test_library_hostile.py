@@ -100,7 +100,7 @@ def test_any_value_in_any_column_inserts(lib, value):
             assert lib._insert(con, row) is not None
     assert lib.count() == len(columns)
     for entry in lib.list():
-        json.dumps(entry.to_json())  # and every row reads back as plain JSON-able data
+        json.dumps(entry.to_json(), allow_nan=False)  # and every row reads back as strict JSON
 
 
 def test_clean_row_keeps_good_values():

@@ -88,8 +88,14 @@ def run(args: argparse.Namespace) -> int:
     with Library.open() as lib:
         action = args.gallery_command
         if action in ("list", "search"):
+            from studio.library.search import _to_ts
+
+            _to_ts(args.since), _to_ts(args.until)  # a bad date is reported before any work
             if not args.no_reconcile:
-                lib.reconcile()
+                try:
+                    lib.reconcile()
+                except OSError as exc:  # a full disk: list what the index holds, say why it is not re-checked
+                    print(f"studio: warning: {exc}", file=sys.stderr)
             entries = lib.search(
                 getattr(args, "query", ""),
                 sort=args.sort,

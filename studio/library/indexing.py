@@ -56,7 +56,7 @@ class IndexingMixin:
         """Insert the row of a file we own. A row a reconcile made for that same file
         meanwhile is updated; a trashed row still naming the path is moved aside first."""
         row = clean_row(row)
-        new_id = cls._insert(con, row, if_new=True)
+        new_id = cls._insert(con, row, cleaned=True)
         if new_id is not None:
             return new_id
         con.execute(
@@ -69,14 +69,15 @@ class IndexingMixin:
         ).fetchone()
         if found is not None:  # reconcile indexed our file first
             return int(found[0])
-        new_id = cls._insert(con, row, if_new=True)
+        new_id = cls._insert(con, row, cleaned=True)
         assert new_id is not None
         return new_id
 
     @staticmethod
-    def _insert(con: sqlite3.Connection, row: dict[str, Any], *, if_new: bool = True) -> int | None:
-        """Insert a cleaned row; None when its path is already indexed (never overwrites that row)."""
-        row = clean_row(row)
+    def _insert(con: sqlite3.Connection, row: dict[str, Any], *, cleaned: bool = False) -> int | None:
+        """Insert a row (cleaned first); None when its path is already indexed (never overwrites that row)."""
+        if not cleaned:
+            row = clean_row(row)
         keys = list(row)
         sql = f"INSERT INTO images ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)}) ON CONFLICT(path) DO NOTHING"
         cur = con.execute(sql + " RETURNING id", [row[k] for k in keys])

@@ -93,9 +93,29 @@ def clean_real(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
+def _plain(value: Any, depth: int = 0) -> Any:
+    """Strict-JSON data: NaN/inf become None, keys text, bytes and other objects text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth > 32:
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, bytes):
+        return value[:4096].decode("utf-8", "replace")
+    try:
+        return str(value)[:4096]
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def _dumps(value: Any, cap: int) -> str:
     try:
-        text = json.dumps(value, ensure_ascii=False, default=str, skipkeys=True)
+        text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
     except (ValueError, TypeError, RecursionError):
         return "{}" if isinstance(value, dict) else ""
     return text
