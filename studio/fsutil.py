@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,9 +25,15 @@ class StorageError(OSError):
         return self.strerror if self.errno is not None and self.strerror else super().__str__()
 
 
-def describe_os_error(exc: OSError, path: Path) -> str:
+def describe_os_error(exc: OSError, path: Path, needed: int | None = None) -> str:
     if exc.errno == errno.ENOSPC:
-        return f"The disk is full: could not write {path}. Free some space and try again."
+        try:
+            free = f"{shutil.disk_usage(path.parent).free / 1e6:.1f} MB free"
+        except OSError:
+            free = ""
+        size = f"{needed / 1e6:.2f} MB needed" if needed else ""
+        detail = ", ".join(x for x in (size, free) if x)
+        return f"The disk is full{f' ({detail})' if detail else ''}: could not write {path}. Free some space and try again."
     if exc.errno == errno.EDQUOT:
         return f"The disk quota is used up: could not write {path}. Free some space and try again."
     if exc.errno in (errno.EROFS,):
@@ -124,7 +131,7 @@ def write_new_file(folder: str | os.PathLike, names: Iterable[str], data: bytes)
     except OSError as exc:
         if isinstance(exc, StorageError):
             raise
-        raise StorageError(exc.errno, describe_os_error(exc, target)) from exc
+        raise StorageError(exc.errno, describe_os_error(exc, target, len(data))) from exc
     finally:
         if tmp_name is not None:
             try:

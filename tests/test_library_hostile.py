@@ -273,3 +273,10 @@ def test_add_generated_claims_names_without_clobbering(lib, studio_home):
     assert len({e.path for e in entries}) == 5 and lib.count() == 5
     arr = np.asarray(Image.open(entries[0].path))
     assert arr.shape == (32, 32, 3)
+
+
+def test_deleting_an_image_whose_file_is_gone_leaves_no_row(lib):
+    entry = lib.add_generated(gen("vanished", seed=1))
+    entry.path.unlink()
+    assert lib.delete([entry.id]) == [entry.id]
+    assert lib.get(entry.id) is None and lib.count(trashed=True) == 0

@@ -40,6 +40,11 @@ class TrashMixin:
                     continue
                 src = self._abs(entry.rel_path)
                 dst = self._trash_name(entry.id, entry.rel_path)
+                if not os.path.lexists(src) and not os.path.lexists(dst):
+                    with self._tx() as con:  # its file is gone already: no row may point at nothing
+                        con.execute("DELETE FROM images WHERE id = ?", (entry.id,))
+                    moved.append(entry.id)
+                    continue
                 pairs = [(src, dst)]
                 if entry.mask_path is not None:
                     pairs.append((entry.mask_path, self._trash_name(entry.id, entry.mask_path.name)))
