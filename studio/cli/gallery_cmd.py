@@ -156,9 +156,13 @@ def run(args: argparse.Namespace) -> int:
                 "broken": len(report.broken),
                 "repaired": len(report.repaired),
                 "leftovers": len(report.leftovers),
+                "skipped": len(report.skipped),
                 "scanned": report.scanned,
                 "seconds": round(report.seconds, 3),
             }
             print(json.dumps(summary) if args.json else ", ".join(f"{k}: {v}" for k, v in summary.items()))
+            if not args.json:
+                for path, why in report.skipped:
+                    print(f"Skipped {path}: {why}")
             return 0
     raise StudioError(f"Unknown gallery action {action!r}.")

@@ -27,6 +27,7 @@ class ReconcileReport:
     repaired: list[int] = field(default_factory=list)  # interrupted deletes/restores finished
     leftovers: list[str] = field(default_factory=list)  # temp files of interrupted writes removed
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): links, FIFOs, files that failed
+    read_only: bool = False  # a read-only gallery: nothing was checked or changed
     scanned: int = 0
     seconds: float = 0.0
 
@@ -107,6 +108,7 @@ class ReconcileMixin:
         t0 = time.perf_counter()
         report = ReconcileReport()
         if self.read_only:
+            report.read_only = True
             report.seconds = time.perf_counter() - t0
             return report
         self._remove_leftovers(min_temp_age, report)

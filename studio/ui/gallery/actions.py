@@ -156,9 +156,13 @@ def reconcile_message(report) -> str | None:
         parts.append(f"{len(report.removed)} missing removed")
     if report.updated:
         parts.append(f"{len(report.updated)} changed")
+    skipped = getattr(report, "skipped", [])
+    note = f" {len(skipped)} file(s) skipped (links, FIFOs or unreadable): {skipped[0][0]}…" if skipped else ""
+    if getattr(report, "read_only", False):
+        return "The gallery is on a read-only disk or folder: you can browse it, not change it."
     if parts:
-        return "Gallery updated: " + ", ".join(parts) + "."
-    return None
+        return "Gallery updated: " + ", ".join(parts) + "." + note
+    return note.strip() or None
 
 
 def context_menu(panel: GalleryPanel, current_board: str | None) -> QMenu:
