@@ -8,12 +8,17 @@ Layout under the library root (``STUDIO_HOME`` by default)::
     thumbnails/ab/<key>.webp                    cached thumbnails
     library.db                                  the index (WAL mode)
 
-Every file is written atomically (temp file, fsync, rename) and its database
-row is committed only after the file is in place, so a crash can leave a file
-without a row but never a row without a file. :meth:`Library.reconcile` (run at
-start-up) indexes such files, drops rows of files removed behind the library's
-back, re-reads files changed on disk, finishes interrupted deletes/restores and
-clears temp leftovers, without deleting any image.
+Every file is written atomically (temp file, fsync, then a hard link that
+claims its name, so two processes never get the one name) and its database
+row is committed only after the file is in place; deletes and restores link
+the file to its new place before the commit and unlink the old name after it.
+So a crash can leave a file without a row (or one file under two names) but
+never a row without a file. :meth:`Library.reconcile` (run at start-up)
+indexes such files, drops rows of files removed behind the library's back,
+re-reads files changed on disk, finishes interrupted deletes/restores and
+clears temp leftovers, without deleting any image. What a file's metadata says
+never makes a row insert fail (:mod:`studio.library.rows`). On a read-only
+disk the library opens read-only (:attr:`Library.read_only`) for browsing.
 """
 
 from __future__ import annotations
