@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,12 +19,23 @@ TEMP_PREFIX = ".studio-tmp-"
 
 
 class StorageError(OSError):
-    """A file could not be written; the message says why in plain words."""
+    """A file could not be written; the message says why in plain words (no ``[Errno N]`` prefix)."""
+
+    def __str__(self) -> str:
+        return self.strerror if self.errno is not None and self.strerror else super().__str__()
 
 
-def describe_os_error(exc: OSError, path: Path) -> str:
+def describe_os_error(exc: OSError, path: Path, needed: int | None = None) -> str:
     if exc.errno == errno.ENOSPC:
-        return f"The disk is full: could not write {path}. Free some space and try again."
+        try:
+            free = f"{shutil.disk_usage(path.parent).free / 1e6:.1f} MB free"
+        except OSError:
+            free = ""
+        size = f"{needed / 1e6:.2f} MB needed" if needed else ""
+        detail = ", ".join(x for x in (size, free) if x)
+        return f"The disk is full{f' ({detail})' if detail else ''}: could not write {path}. Free some space and try again."
+    if exc.errno == errno.EDQUOT:
+        return f"The disk quota is used up: could not write {path}. Free some space and try again."
     if exc.errno in (errno.EROFS,):
         return f"The folder {path.parent} is on a read-only disk; choose another output folder."
     if exc.errno in (errno.EACCES, errno.EPERM):
@@ -77,6 +89,55 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_new_file(folder: str | os.PathLike, names: Iterable[str], data: bytes) -> Path:
+    """Write ``data`` under the first of ``names`` that is free in ``folder``, never replacing a file.
+
+    The name is claimed atomically, across processes: the complete temp file is
+    hard-linked to the name (``link`` fails when the name exists), so two
+    writers never get the same name and no reader ever sees a partial file.
+    Where hard links are not supported the name is reserved with an
+    ``O_EXCL`` create and the temp file renamed over that reservation.
+    """
+    folder = Path(folder)
+    tmp_name = None
+    target = folder / "image"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        for name in names:
+            target = folder / name
+            try:
+                os.link(tmp_name, target)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    raise
+                try:  # no hard links here: reserve the name, then rename over the reservation
+                    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                except FileExistsError:
+                    continue
+                os.replace(tmp_name, target)
+                tmp_name = None
+            _fsync_dir(folder)
+            return target
+        raise StorageError(errno.EEXIST, f"No free file name left in {folder}.")
+    except OSError as exc:
+        if isinstance(exc, StorageError):
+            raise
+        raise StorageError(exc.errno, describe_os_error(exc, target, len(data))) from exc
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
 
 
 def is_temp_leftover(path: Path) -> bool:

@@ -18,7 +18,10 @@ def data_dir() -> Path:
     """The root folder for the gallery, settings and model cache (created on demand)."""
     env = os.environ.get("STUDIO_HOME")
     root = Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # e.g. under a read-only parent: whatever writes there reports it in its own words
     return root
 
 

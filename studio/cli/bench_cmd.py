@@ -13,6 +13,7 @@ SECTIONS = {
     "engine": ("studio.engine.bench", "preview overhead and cancel latency"),
     "inpaint": ("studio.engine.inpaint_bench", "only-masked vs whole-picture inpainting"),
     "library": ("studio.library.bench", "10,000-image library: search, reconcile"),
+    "gallery-fuzz": ("studio.library.fuzz_bench", "100,000 hostile metadata inputs through the row insert: crashes"),
     "ui": ("studio.ui.bench", "window start-up, GUI stalls, preview-to-screen latency"),
     "gallery": ("studio.ui.gallery.bench", "gallery open, first paint, scroll"),
     "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),

@@ -39,7 +39,12 @@ def register(subparsers) -> None:
     q.add_argument("--sidecar", choices=["txt", "json"], help="also write a .txt or .json beside each image")
     q.add_argument("--json", action="store_true", help="one JSON object per written file")
 
-    q = sub.add_parser("import", help="copy a folder of images (with their A1111/ComfyUI/InvokeAI metadata) into the library")
+    q = sub.add_parser(
+        "import",
+        help="copy a folder of images (with their A1111/ComfyUI/InvokeAI metadata) into the library",
+        description="Copy the images of a folder (recursively) into the library. Only regular files are read: "
+        "links to files outside the folder, FIFOs and devices are skipped with a note.",
+    )
     q.add_argument("folder", type=Path)
     q.add_argument("--json", action="store_true", help="one JSON object per imported image")
 
@@ -75,11 +80,22 @@ def run(args: argparse.Namespace) -> int:
     from studio.engine.errors import StudioError
     from studio.library import Library
 
+    from studio.cli.textargs import checked_text
+
+    for name in ("query", "model", "board", "template"):
+        if getattr(args, name, None) is not None:
+            setattr(args, name, checked_text(getattr(args, name), {"query": "search text"}.get(name, name)))
     with Library.open() as lib:
         action = args.gallery_command
         if action in ("list", "search"):
+            from studio.library.search import _to_ts
+
+            _to_ts(args.since), _to_ts(args.until)  # a bad date is reported before any work
             if not args.no_reconcile:
-                lib.reconcile()
+                try:
+                    lib.reconcile()
+                except OSError as exc:  # a full disk: list what the index holds, say why it is not re-checked
+                    print(f"studio: warning: {exc}", file=sys.stderr)
             entries = lib.search(
                 getattr(args, "query", ""),
                 sort=args.sort,
@@ -117,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
                     print(f"Skipped {len(report.duplicates)} already in the library.")
                 for path, why in report.skipped:
                     print(f"Skipped {path}: {why}")
+            if report.stopped:
+                raise StudioError(f"The import stopped after {len(report.added)} image(s): {report.stopped}")
             return 0
         if action == "delete":
             moved = lib.delete(args.ids)
@@ -138,9 +156,13 @@ def run(args: argparse.Namespace) -> int:
                 "broken": len(report.broken),
                 "repaired": len(report.repaired),
                 "leftovers": len(report.leftovers),
+                "skipped": len(report.skipped),
                 "scanned": report.scanned,
                 "seconds": round(report.seconds, 3),
             }
             print(json.dumps(summary) if args.json else ", ".join(f"{k}: {v}" for k, v in summary.items()))
+            if not args.json:
+                for path, why in report.skipped:
+                    print(f"Skipped {path}: {why}")
             return 0
     raise StudioError(f"Unknown gallery action {action!r}.")

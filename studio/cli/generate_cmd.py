@@ -61,6 +61,17 @@ def build_request(args: argparse.Namespace, engine=None) -> GenerationRequest:
     from studio.engine.errors import InvalidRequest
     from studio.engine.imageio import load_mask, load_rgb
 
+    from studio.cli.textargs import checked_text
+
+    args.prompt = checked_text(args.prompt, "prompt")
+    args.negative = checked_text(args.negative, "negative prompt")
+    args.model = checked_text(args.model, "model name")
+    if args.scheduler is not None:
+        from studio.engine.schedulers import resolve_name
+
+        resolve_name(args.scheduler)  # an unknown name is reported before the model loads
+    for text, what in ((args.prompt, "prompt"), (args.negative, "negative prompt")):
+        _check_length(text, what)
     init = load_rgb(args.init) if args.init else None
     mask = load_mask(args.mask) if args.mask else None
     if mask is not None and init is None:
@@ -90,6 +101,26 @@ def build_request(args: argparse.Namespace, engine=None) -> GenerationRequest:
     )
 
 
+_PIECE_RE = re.compile(r"[^\W\d_]+|\d|[^\s\w]+", re.UNICODE)
+
+
+def _check_length(text: str, what: str) -> None:
+    """Refuse a prompt that is surely over the token limit, before paying for the model.
+
+    Every word, digit and run of symbols is at least one CLIP token, so this
+    count is a lower bound of the real one (checked again after the load).
+    """
+    from studio.engine.networks import TAG_RE
+    from studio.engine.prompts import CHUNK_TOKENS, MAX_CHUNKS, parse_weights
+
+    limit = CHUNK_TOKENS * MAX_CHUNKS
+    pieces = sum(len(_PIECE_RE.findall(piece)) for piece, weight in parse_weights(TAG_RE.sub(" ", text)) if weight >= 0)
+    if pieces > limit:
+        from studio.engine.errors import InvalidRequest
+
+        raise InvalidRequest(f"The {what} is at least {pieces} tokens long; the limit is {limit}. Shorten it.")
+
+
 def _recommended(args: argparse.Namespace, engine=None) -> dict:
     """The model's recommended settings, needed only for the options the user left out."""
     if None not in (args.scheduler, args.steps, args.cfg):
@@ -107,27 +138,28 @@ def _next_index(folder: Path) -> int:
 
 
 def write_to_folder(images, folder: Path) -> list[dict]:
-    """Write each image as a PNG with metadata (atomically); mask PNGs beside inpaints."""
+    """Write each image as a PNG with metadata (atomically, never replacing a file); mask PNGs beside inpaints."""
     import io
+    import itertools
 
     from PIL import Image
 
     from studio.engine import metadata
-    from studio.fsutil import atomic_write_bytes
+    from studio.fsutil import atomic_write_bytes, write_new_file
 
     folder.mkdir(parents=True, exist_ok=True)
     index = _next_index(folder)
     rows = []
     for img in images:
-        path = folder / f"{index:05d}-{img.seed}.png"
-        atomic_write_bytes(path, metadata.encode_png(img))
+        names = (f"{i:05d}-{img.seed}.png" for i in itertools.count(index))
+        path = write_new_file(folder, names, metadata.encode_png(img))
+        index = int(path.name[:5]) + 1
         mask = img.extra.get("mask")
         if mask is not None:
             buf = io.BytesIO()
             Image.fromarray(mask).save(buf, format="PNG")
             atomic_write_bytes(path.with_name(path.stem + ".mask.png"), buf.getvalue())
         rows.append({"path": str(path.resolve())})
-        index += 1
     return rows
 
 
@@ -145,6 +177,33 @@ def write_to_gallery(images) -> list[dict]:
         close = getattr(lib, "close", None)
         if close:
             close()
+
+
+def save(images, out: Path | None) -> tuple[list[dict], str | None]:
+    """Save to ``out`` or the gallery; when that fails, keep the images in a fallback folder.
+
+    Returns the rows and, when the images did not land where asked, the one-line reason.
+    """
+    from studio.fsutil import StorageError
+    from studio.library.fallback import save_elsewhere
+
+    saved: list[dict] = []
+    try:
+        for img in images:  # one at a time: what was written before a failure stays where it is
+            saved += write_to_folder([img], out) if out is not None else write_to_gallery([img])
+        return saved, None
+    except OSError as exc:
+        reason = str(exc) if isinstance(exc, StorageError) else f"Could not write {out}: {exc.strerror or exc}"
+        kept = getattr(exc, "kept_at", None)
+        rest = images[len(saved) + (1 if kept else 0) :]
+        if kept:
+            saved.append({"path": str(kept)})
+        try:
+            saved += [{"path": str(p)} for p in save_elsewhere(rest, exclude=out)]
+        except StorageError as again:
+            raise StorageError(exc.errno, f"{reason} {again} The image(s) could not be kept.") from exc
+        where = saved[-1]["path"] if rest else str(kept)
+        return saved, f"{reason} The image(s) were kept instead: {where}" if rest else reason
 
 
 def run(args: argparse.Namespace) -> int:
@@ -186,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     finally:
         progress.close()
-    rows = write_to_folder(images, args.out) if args.out is not None else write_to_gallery(images)
+    rows, problem = save(images, args.out)
     for img, row in zip(images, rows):
         record = {
             **row,
@@ -207,4 +266,7 @@ def run(args: argparse.Namespace) -> int:
             print(record["path"], flush=True)
     if not args.json:
         print(f"{len(images)} image(s), {images[-1].elapsed:.1f}s", file=sys.stderr)
+    if problem:
+        print(f"studio: error: {problem}", file=sys.stderr)
+        return 1
     return 0

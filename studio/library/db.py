@@ -7,6 +7,9 @@ any older release opens (and a newer one is refused rather than damaged).
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -70,26 +73,86 @@ MIGRATIONS: list[str] = [
     ALTER TABLE images ADD COLUMN broken INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX images_favourite ON images(favourite) WHERE favourite = 1;
     """,
+    # 3: the content hash, so an import finds duplicates without comparing every same-size file
+    """
+    ALTER TABLE images ADD COLUMN content_hash TEXT;
+    CREATE INDEX images_content_hash ON images(content_hash);
+    CREATE INDEX images_unhashed ON images(file_size) WHERE content_hash IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in WAL mode with foreign keys on; one per thread."""
+def _free_space(folder: Path) -> str:
     try:
-        con = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=True)
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    return f" ({free / 1e6:.1f} MB free)"
+
+
+def storage_error(exc: BaseException, path: Path) -> StorageError:
+    """What a failed SQLite call means for a user: read-only, full, busy or really damaged."""
+    text = str(exc).lower()
+    folder = Path(path).parent
+    code = getattr(exc, "errno", None)
+    if "readonly" in text or "read-only" in text or code == errno.EROFS:
+        return StorageError(
+            errno.EROFS,
+            f"The gallery under {folder} is read-only (a read-only disk or folder): it can be browsed but not changed.",
+        )
+    if "disk is full" in text or code == errno.ENOSPC:
+        return StorageError(
+            errno.ENOSPC,
+            f"The disk is full{_free_space(folder)}: the gallery database {path} could not be written. "
+            "Free a few MB and try again.",
+        )
+    if "locked" in text or "busy" in text:
+        return StorageError(errno.EBUSY, f"The gallery database {path} is busy (another Studio is writing to it); try again.")
+    if "unable to open" in text or "disk i/o" in text or isinstance(exc, OSError):
+        if not folder.is_dir():
+            return StorageError(errno.ENOENT, f"Could not open the gallery database {path}: the folder {folder} is missing.")
+        if not os.access(folder, os.W_OK):
+            return StorageError(errno.EACCES, f"Could not open the gallery database {path}: no permission to write in {folder}.")
+        return StorageError(errno.EIO, f"Could not read or write the gallery database {path} (a disk error: {exc}).")
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text or "corrupt" in text):
+        return StorageError(
+            errno.EIO,
+            f"The gallery database {path} is damaged ({exc}). Move it aside and restart: Studio rebuilds the index from the image files.",
+        )
+    return StorageError(errno.EIO, f"The gallery database {path} could not be used: {exc}")
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection in WAL mode with foreign keys on; one per thread.
+
+    ``read_only`` opens the database of a read-only disk or folder for browsing
+    (``immutable`` when SQLite cannot even create its shared-memory file there).
+    """
+    try:
+        if read_only:
+            uri = Path(path).resolve().as_uri()
+            try:
+                con = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30.0, isolation_level=None)
+                con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                con = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=30.0, isolation_level=None)
+                con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        else:
+            con = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=True)
     except sqlite3.Error as exc:
-        raise StorageError(f"Could not open the gallery database {path}: {exc}") from exc
+        raise storage_error(exc, path) from exc
     con.row_factory = sqlite3.Row
     try:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA synchronous=NORMAL")
+        if not read_only:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA foreign_keys=ON")
         con.execute("PRAGMA busy_timeout=30000")
     except sqlite3.DatabaseError as exc:
         con.close()
-        raise StorageError(f"The gallery database {path} is damaged: {exc}") from exc
+        raise storage_error(exc, path) from exc
     return con
 
 

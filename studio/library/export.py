@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import time
 import zipfile
@@ -13,7 +15,7 @@ from PIL import Image
 
 from studio.engine import metadata as md_mod
 from studio.engine.errors import ImageLoadError, StudioError
-from studio.fsutil import StorageError, atomic_write, atomic_write_bytes
+from studio.fsutil import StorageError, atomic_write_bytes, write_new_file
 from studio.library.entry import GalleryEntry
 from studio.library.names import DEFAULT_TEMPLATE, inside, render_template, template_fields, unique_name
 
@@ -58,6 +60,7 @@ class ExportMixin:
         taken: set[str] = set()
         as_zip = dest.suffix.lower() == ".zip"
         folder = None if as_zip else dest
+        self._refuse_inside_library(dest.parent if as_zip else dest)
         if folder is not None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -82,12 +85,27 @@ class ExportMixin:
                         info.compress_type = zipfile.ZIP_DEFLATED if name.endswith((".txt", ".json")) else zipfile.ZIP_STORED
                         zf.writestr(info, data)
 
-            return [atomic_write(dest, write_zip)]
+            buf = io.BytesIO()
+            write_zip(buf)
+            # an existing archive is never replaced: the new one gets the next free name
+            stem = dest.name[: -len(dest.suffix)]
+            names = (f"{stem}{dest.suffix}" if n == 1 else f"{stem}-{n}{dest.suffix}" for n in itertools.count(1))
+            return [write_new_file(dest.parent, names, buf.getvalue())]
         assert folder is not None
         written = []
         for name, data in items:
             written.append(atomic_write_bytes(inside(folder, name), data))
         return written
+
+    def _refuse_inside_library(self, folder: Path) -> None:
+        """Files written into gallery/ or trash/ would be indexed again as new images: refuse."""
+        target = Path(folder).resolve()
+        for inner in (self.gallery_dir, self.trash_dir):
+            if target == inner.resolve() or target.is_relative_to(inner.resolve()):
+                raise StudioError(
+                    f"Cannot export into the gallery's own folder {inner}: the copies would show up as new images. "
+                    "Choose a folder outside it."
+                )
 
     def _sidecar_json(self, entry: GalleryEntry, md: md_mod.ImageMetadata | None) -> dict[str, Any]:
         out = entry.to_json()

@@ -8,17 +8,24 @@ Layout under the library root (``STUDIO_HOME`` by default)::
     thumbnails/ab/<key>.webp                    cached thumbnails
     library.db                                  the index (WAL mode)
 
-Every file is written atomically (temp file, fsync, rename) and its database
-row is committed only after the file is in place, so a crash can leave a file
-without a row but never a row without a file. :meth:`Library.reconcile` (run at
-start-up) indexes such files, drops rows of files removed behind the library's
-back, re-reads files changed on disk, finishes interrupted deletes/restores and
-clears temp leftovers, without deleting any image.
+Every file is written atomically (temp file, fsync, then a hard link that
+claims its name, so two processes never get the one name) and its database
+row is committed only after the file is in place; deletes and restores link
+the file to its new place before the commit and unlink the old name after it.
+So a crash can leave a file without a row (or one file under two names) but
+never a row without a file. :meth:`Library.reconcile` (run at start-up)
+indexes such files, drops rows of files removed behind the library's back,
+re-reads files changed on disk, finishes interrupted deletes/restores and
+clears temp leftovers, without deleting any image. What a file's metadata says
+never makes a row insert fail (:mod:`studio.library.rows`). On a read-only
+disk the library opens read-only (:attr:`Library.read_only`) for browsing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
 import os
 import sqlite3
@@ -32,13 +39,13 @@ import numpy as np
 
 from studio import paths
 from studio.engine import metadata as md_mod
-from studio.engine.errors import ImageLoadError
 from studio.engine.events import GeneratedImage
-from studio.fsutil import StorageError, atomic_write_bytes
+from studio.fsutil import StorageError, atomic_write_bytes, describe_os_error, write_new_file
 from studio.library import db as dbmod
 from studio.library.entry import MASK_SUFFIX, GalleryEntry
 from studio.library.export import ExportMixin
 from studio.library.importing import ImportMixin
+from studio.library.indexing import IndexingMixin
 from studio.library.organize import OrganizeMixin
 from studio.library.reconcile import ReconcileMixin
 from studio.library.search import SearchMixin
@@ -47,13 +54,29 @@ from studio.library.trash import TrashMixin
 
 _SQL_CHUNK = 500
 
+
+def _cannot_create(root: Path, exc: OSError) -> str:
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "it is on a read-only disk" if exc.errno == errno.EROFS else "there is no permission to write there"
+        return f"Cannot create the gallery under {root}: {why}. Set STUDIO_HOME to a folder you can write."
+    return f"Cannot create the gallery under {root}: {describe_os_error(exc, root / 'gallery')}"
+
+
+def _writable(root: Path, db_path: Path) -> bool:
+    try:
+        if os.statvfs(root).f_flag & getattr(os, "ST_RDONLY", 1):
+            return False  # a read-only mount (os.access says yes to root there)
+    except (OSError, AttributeError):
+        pass
+    return os.access(root, os.W_OK) and (not db_path.exists() or os.access(db_path, os.W_OK))
+
 _COLUMNS = (
     "id, path, created, file_size, file_mtime_ns, width, height, prompt, negative_prompt, seed, steps, "
     "cfg_scale, sampler, model, model_hash, params, source, favourite, trashed, trash_path, mask_path, broken"
 )
 
 
-class Library(SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixin, ExportMixin):
+class Library(IndexingMixin, SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixin, ExportMixin):
     """The image library under ``root``. Thread-safe: one SQLite connection per thread.
 
     This module holds the core (folders, connections, adding, reading rows);
@@ -69,21 +92,35 @@ class Library(SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixi
         self.trash_dir = self.root / "trash"
         self.thumbs_dir = self.root / "thumbnails"
         self.db_path = self.root / self.DB_NAME
-        try:
-            for folder in (self.gallery_dir, self.trash_dir, self.thumbs_dir):
-                folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(exc.errno, f"Could not create the gallery folders under {self.root}: {exc.strerror}") from exc
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._conn_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
-        con = self._con()
+        #: True on a read-only disk or folder: the gallery can be browsed, nothing is changed.
+        self.read_only = False
         try:
-            dbmod.migrate(con)
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(f"The gallery database {self.db_path} is damaged: {exc}") from exc
+            for folder in (self.gallery_dir, self.trash_dir, self.thumbs_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if not (self.db_path.is_file() and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)):
+                raise StorageError(exc.errno, _cannot_create(self.root, exc)) from exc
+            self.read_only = True
+        if not self.read_only and not _writable(self.root, self.db_path):
+            if not self.db_path.is_file():
+                raise StorageError(errno.EROFS, f"The folder {self.root} is read-only and holds no gallery yet; set STUDIO_HOME to a folder you can write.")
+            self.read_only = True
+        try:
+            con = self._con()
+            if not self.read_only:
+                dbmod.migrate(con)
+        except sqlite3.Error as exc:
+            err = dbmod.storage_error(exc, self.db_path)
+            if self.read_only or err.errno != errno.EROFS:
+                raise err from exc
+            self.close()  # SQLite found it read-only: browse it as such
+            self._closed, self.read_only = False, True
+            self._con()
 
     @classmethod
     def open(cls, root: Path | str | None = None) -> Library:
@@ -104,7 +141,7 @@ class Library(SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixi
         if con is None:
             if self._closed:
                 raise StorageError("The library is closed.")
-            con = dbmod.connect(self.db_path)
+            con = dbmod.connect(self.db_path, read_only=self.read_only)
             self._local.con = con
             with self._conn_lock:
                 self._connections.append(con)
@@ -130,20 +167,39 @@ class Library(SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixi
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a full or read-only disk becomes a :class:`StorageError` saying so."""
+        if self.read_only:
+            raise self._read_only_error()
         con = self._con()
         with self._write_lock:
-            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise dbmod.storage_error(exc, self.db_path) from exc
             try:
                 yield con
-            except BaseException:
-                con.execute("ROLLBACK")
+                con.execute("COMMIT")
+            except BaseException as exc:
+                if con.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        con.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise dbmod.storage_error(exc, self.db_path) from exc
                 raise
-            con.execute("COMMIT")
+
+    def _read_only_error(self) -> StorageError:
+        return dbmod.storage_error(sqlite3.OperationalError("attempt to write a readonly database"), self.db_path)
 
     # -- paths -------------------------------------------------------------------------
 
     def _rel(self, path: Path) -> str:
-        return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        """``path`` relative to the root, '/'-separated; ValueError when it lies outside."""
+        path = Path(os.path.abspath(path))
+        try:
+            return path.relative_to(os.path.abspath(self.root)).as_posix()
+        except ValueError:
+            # the root given through a symlinked path: compare the real folders, not the file itself
+            return (path.parent.resolve() / path.name).relative_to(self.root.resolve()).as_posix()
 
     def _abs(self, rel: str) -> Path:
         # hot path (every row read): reuse the folder's Path, only the name is parsed
@@ -189,19 +245,14 @@ class Library(SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixi
 
     # -- adding ------------------------------------------------------------------------
 
-    def _new_image_path(self, when: float, stem: str, ext: str = ".png") -> Path:
-        tm = time.localtime(when)
-        folder = self.gallery_dir / time.strftime("%Y-%m-%d", tm)
-        base = f"{time.strftime('%H%M%S', tm)}-{int((when % 1) * 1000):03d}-{stem}"
-        candidate = folder / f"{base}{ext}"
-        n = 2
-        while candidate.exists() or (folder / f"{candidate.stem}{MASK_SUFFIX}").exists():
-            candidate = folder / f"{base}-{n}{ext}"
-            n += 1
-        return candidate
-
     def add_generated(self, img: GeneratedImage, *, mask: np.ndarray | None = None) -> GalleryEntry:
-        """Write ``img`` as a PNG with its metadata (and ``mask`` beside it), then index it."""
+        """Write ``img`` as a PNG with its metadata (and ``mask`` beside it), then index it.
+
+        Safe with other processes saving at the same moment: the file name is
+        claimed atomically and the row is new, never one that belongs to another file.
+        """
+        if self.read_only:
+            raise self._read_only_error()
         data = md_mod.encode_png(img)
         studio = md_mod.studio_metadata(img)
         mask_data = None
@@ -214,93 +265,44 @@ class Library(SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixi
             mask_data = md_mod.encode_image(arr.astype(np.uint8), "png")
         now = time.time()
         with self._write_lock:
-            path = self._new_image_path(now, f"{img.seed}-{img.index}")
+            folder, stamp = self._day_folder(now)
+            path = write_new_file(folder, self._free_names(folder, f"{stamp}-{img.seed}-{img.index}", ".png"), data)
             mask_path = None
-            if mask_data is not None:  # the mask first: an image row never points at a missing mask
-                mask_path = path.with_name(path.stem + MASK_SUFFIX)
-                atomic_write_bytes(mask_path, mask_data)
-            atomic_write_bytes(path, data)
-            st = path.stat()
-            req = img.request
-            row = {
-                "path": self._rel(path),
-                "created": now,
-                "file_size": st.st_size,
-                "file_mtime_ns": st.st_mtime_ns,
-                "width": img.width,
-                "height": img.height,
-                "prompt": req.prompt,
-                "negative_prompt": req.negative_prompt,
-                "seed": int(img.seed),
-                "steps": req.steps,
-                "cfg_scale": req.cfg_scale,
-                "sampler": req.scheduler,
-                "model": img.model_name,
-                "model_hash": img.model_hash,
-                "params": json.dumps(studio["params"], ensure_ascii=False),
-                "source": "studio",
-                "mask_path": self._rel(mask_path) if mask_path else None,
-            }
-            new_id = self._insert_row(row)
+            try:
+                if mask_data is not None:  # the row (committed last) never points at a missing mask
+                    mask_path = path.with_name(path.stem + MASK_SUFFIX)
+                    atomic_write_bytes(mask_path, mask_data)
+                st = path.stat()
+                req = img.request
+                row = {
+                    "path": self._rel(path),
+                    "created": now,
+                    "file_size": st.st_size,
+                    "file_mtime_ns": st.st_mtime_ns,
+                    "width": img.width,
+                    "height": img.height,
+                    "prompt": req.prompt,
+                    "negative_prompt": req.negative_prompt,
+                    "seed": int(img.seed),
+                    "steps": req.steps,
+                    "cfg_scale": req.cfg_scale,
+                    "sampler": req.scheduler,
+                    "model": img.model_name,
+                    "model_hash": img.model_hash,
+                    "params": studio["params"],
+                    "source": "studio",
+                    "mask_path": self._rel(mask_path) if mask_path else None,
+                    "content_hash": hashlib.sha1(data).hexdigest(),
+                }
+                new_id = self._insert_row(row)
+            except StorageError as exc:
+                # the image is complete in the gallery: keep it (the next reconcile indexes it) and say so
+                err = StorageError(exc.errno, f"{exc} The image is kept at {path}; it is indexed once the gallery can be written.")
+                err.kept_at = path
+                raise err from exc
         entry = self.get(new_id)
         assert entry is not None
         return entry
-
-    def _insert_row(self, row: dict[str, Any]) -> int:
-        with self._tx() as con:
-            return self._insert(con, row)
-
-    @staticmethod
-    def _insert(con: sqlite3.Connection, row: dict[str, Any], *, if_new: bool = False) -> int | None:
-        """Insert a row; when its path is already indexed (a reconcile got there first),
-        update that row instead, or leave it and return None with ``if_new``."""
-        keys = list(row)
-        sql = f"INSERT INTO images ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})"
-        if if_new:
-            sql += " ON CONFLICT(path) DO NOTHING"
-        else:
-            updates = ", ".join(f"{k} = excluded.{k}" for k in keys if k != "path")
-            sql += f" ON CONFLICT(path) DO UPDATE SET {updates}"
-        cur = con.execute(sql + " RETURNING id", [row[k] for k in keys])
-        found = cur.fetchone()
-        cur.close()
-        return int(found[0]) if found else None
-
-    @staticmethod
-    def _row_from_metadata(md: md_mod.ImageMetadata) -> dict[str, Any]:
-        return {
-            "width": md.width,
-            "height": md.height,
-            "prompt": md.prompt or "",
-            "negative_prompt": md.negative_prompt or "",
-            "seed": md.seed,
-            "steps": md.steps,
-            "cfg_scale": md.cfg_scale,
-            "sampler": md.scheduler or md.sampler,
-            "model": md.model,
-            "model_hash": md.model_hash,
-            "params": json.dumps(md.to_params(), ensure_ascii=False),
-            "source": md.source,
-        }
-
-    def _row_for_file(self, path: Path, st: os.stat_result, *, created: float | None = None) -> tuple[dict[str, Any], bool]:
-        """Index fields read from a file; ``(row, broken)``."""
-        row: dict[str, Any] = {
-            "path": self._rel(path),
-            "created": created if created is not None else st.st_mtime,
-            "file_size": st.st_size,
-            "file_mtime_ns": st.st_mtime_ns,
-        }
-        try:
-            md = md_mod.read_metadata(path, verify=True)
-        except ImageLoadError:
-            row.update(source="unknown", broken=1)
-            return row, True
-        row.update(self._row_from_metadata(md), broken=0)
-        mask = path.with_name(path.stem + MASK_SUFFIX)
-        if mask.exists():
-            row["mask_path"] = self._rel(mask)
-        return row, False
 
     # -- reading -----------------------------------------------------------------------
 

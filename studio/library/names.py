@@ -79,7 +79,13 @@ def template_fields(template: str) -> list[str]:
     for _literal, name, spec, conv in parsed:
         if name is None:
             continue
-        if name not in FIELDS or conv or spec:
+        if name in FIELDS and (conv or spec):
+            extra = f"!{conv}" if conv else f":{spec}"
+            raise TemplateError(
+                f"The field {{{name}{extra}}} in the file-name template has a {'conversion' if conv else 'format spec'} "
+                f"({extra}); write plain {{{name}}}."
+            )
+        if name not in FIELDS:
             raise TemplateError(
                 f"Unknown field {{{name}}} in the file-name template; use any of: "
                 + ", ".join("{" + f + "}" for f in FIELDS)

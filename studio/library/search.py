@@ -20,13 +20,16 @@ def _to_ts(value: Any, end_of_day: bool = False) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
-        value = _dt.date.fromisoformat(value) if len(value) == 10 else _dt.datetime.fromisoformat(value)
+        try:
+            value = _dt.date.fromisoformat(value) if len(value) == 10 else _dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise StudioError(f"Not a date: {value!r}; use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from None
     if isinstance(value, _dt.datetime):
         return value.timestamp()
     if isinstance(value, _dt.date):
         day = _dt.datetime.combine(value, _dt.time.max if end_of_day else _dt.time.min)
         return day.timestamp()
-    raise TypeError(f"not a date: {value!r}")
+    raise StudioError(f"Not a date: {value!r}; use YYYY-MM-DD.")
 
 
 _TOKEN_RE = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from studio.fsutil import atomic_write_bytes
+from studio.fsutil import StorageError, atomic_write_bytes
 
 THUMB_SIZE = 256
 THUMB_FORMAT = "WEBP"
@@ -82,7 +82,10 @@ class ThumbnailCache:
 
     def load(self, image: Path) -> Image.Image:
         """The thumbnail as a loaded PIL image (made and cached when needed)."""
-        path = self.get(image)
+        try:
+            path = self.get(image)
+        except StorageError:  # a read-only or full disk: show it without caching it
+            return make_thumbnail(image, self.px)
         try:
             with Image.open(path) as im:
                 im.load()

@@ -536,9 +536,10 @@ class MainWindow(QMainWindow):
 
     def reuse_parameters(self, params: dict) -> None:
         if "prompt" in params or "negative_prompt" in params:
-            self.prompt_editor.set_text(params.get("prompt", ""), params.get("negative_prompt", ""))
-        self.params.set_values(params)
-        self.statusBar().showMessage("Parameters reused", 3000)
+            text = [v if isinstance(v, str) else "" for v in (params.get("prompt", ""), params.get("negative_prompt", ""))]
+            self.prompt_editor.set_text(*text)
+        notes = self.params.set_values(params, from_file=True)
+        self.statusBar().showMessage("Parameters reused" + (f" ({'; '.join(notes)})" if notes else ""), 8000 if notes else 3000)
 
     def use_canvas_as_init(self) -> None:
         image = self.canvas.current_image()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from studio.engine.request import MAX_BATCH, MAX_CFG, MAX_SEED, MAX_SIZE, MAX_STEPS, Mode
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from studio.ui import aio
+from studio.ui.reuse import checked_params, find_installed
 from studio.ui.theme import icon
 
 SIZE_PRESETS = [
@@ -341,32 +342,41 @@ class ParamsPanel(QWidget):
             "strength": self.strength.value() / 100.0,
         }
 
-    def set_values(self, params: dict[str, Any]) -> None:
-        """Fill the panel from request parameters (settings, or "reuse parameters" from the gallery)."""
+    def set_values(self, params: dict[str, Any], *, from_file: bool = False) -> list[str]:
+        """Fill the panel from request parameters (settings, or "reuse parameters" from the gallery).
+
+        Values are checked and clamped by GenerationRequest's rules (:mod:`studio.ui.reuse`);
+        ``from_file`` also keeps a model only when it is installed. Returns what was not taken.
+        """
+        params, notes = checked_params(params, self._installed_model if from_file else None)
         if "model" in params:
-            self.set_model_spec(params["model"] or None)
-        if params.get("scheduler") in SCHEDULER_NAMES:
+            self.set_model_spec(params["model"])
+        if "scheduler" in params:
             self.scheduler.setCurrentText(params["scheduler"])
         for key, spin in (("steps", self.steps), ("batch_size", self.batch)):
-            if isinstance(params.get(key), int):
+            if key in params:
                 spin.setValue(params[key])
-        if isinstance(params.get("cfg_scale"), (int, float)):
-            self.cfg.setValue(float(params["cfg_scale"]))
-        if isinstance(params.get("width"), int) and isinstance(params.get("height"), int):
+        if "cfg_scale" in params:
+            self.cfg.setValue(params["cfg_scale"])
+        if "width" in params and "height" in params:
             self.lock_ratio.setChecked(False)
             self._set_size(params["width"], params["height"])
             self._size_edited(self.width_spin, self.width_spin.value())
-        if isinstance(params.get("seed"), int):
+        if "seed" in params:
             seed = params["seed"]
             self.random_seed.setChecked(seed < 0)
             if seed >= 0:
                 self.seed.setText(str(seed))
-        if isinstance(params.get("strength"), (int, float)):
-            self.strength.setValue(round(float(params["strength"]) * 100))
+        if "strength" in params:
+            self.strength.setValue(round(params["strength"] * 100))
         mode = params.get("mode")
-        if mode in {m.value for m in Mode} | set(Mode):
-            if Mode(mode) is Mode.TXT2IMG or self._init_image is not None:
-                self.set_mode(Mode(mode))
+        if mode is not None and (Mode(mode) is Mode.TXT2IMG or self._init_image is not None):
+            self.set_mode(Mode(mode))
+        return notes
+
+    def _installed_model(self, spec: str) -> str | None:
+        items = [(self.model.itemText(i), self.model.itemData(i)) for i in range(self.model.count())]
+        return find_installed(spec, [(t, None if d == STARTER else d) for t, d in items if d not in (ADD_FOLDER, ADD_FILE, None)])
 
     def settings_values(self) -> dict[str, Any]:
         out = self.values()

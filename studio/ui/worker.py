@@ -237,16 +237,24 @@ class Worker(QObject):
             self.job_saved.emit(job.id, entries)
 
     def _save(self, images) -> list:
-        try:
-            if self._library is None:
-                from studio.library import Library
+        """Add each image to the gallery; what it cannot take is kept in a fallback folder (and said)."""
+        entries, left, error = [], [], None
+        for img in images:
+            try:
+                if self._library is None:
+                    from studio.library import Library
 
-                self._library = Library.open()
-            return [self._library.add_generated(img) for img in images]
-        except Exception as exc:
-            traceback.print_exc()
-            self.save_failed.emit(f"Could not save to the gallery: {exc}")
-            return []
+                    self._library = Library.open()
+                entries.append(self._library.add_generated(img))
+            except Exception as exc:
+                if not isinstance(exc, OSError):
+                    traceback.print_exc()
+                error = exc
+                if not getattr(exc, "kept_at", None):
+                    left.append(img)
+        if error is not None:
+            self.save_failed.emit(_kept_elsewhere(left, error))
+        return entries
 
     def _post_progress(self, job_id: int, p: Progress) -> None:
         now = time.perf_counter()
@@ -293,6 +301,19 @@ class Worker(QObject):
             except Exception:
                 traceback.print_exc()
         QThread.currentThread().quit()
+
+
+def _kept_elsewhere(images, exc: Exception) -> str:
+    """Keep images the gallery could not take (read-only or full disk) in a fallback folder; say where."""
+    if not images:  # in the gallery folder already, only its row is missing
+        return f"Could not index the image: {exc}"
+    from studio.library.fallback import save_elsewhere
+
+    try:
+        kept = save_elsewhere(images)
+    except OSError as again:
+        return f"Could not save to the gallery: {exc} {again} Use File > Save image as… to keep it."
+    return f"Could not save to the gallery: {exc} Kept at {kept[0].parent} instead."
 
 
 def _lower_thread_priority(step: int = 2) -> None:

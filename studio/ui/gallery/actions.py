@@ -27,11 +27,18 @@ class DeleteCommand(QUndoCommand):
         self.ids = list(ids)
 
     def redo(self) -> None:
-        self.ids = self.panel.library.delete(self.ids) or self.ids
+        try:
+            self.ids = self.panel.library.delete(self.ids) or self.ids
+        except OSError as exc:  # a read-only or full disk: say so, change nothing
+            self.panel.status.emit(str(exc))
+            self.setObsolete(True)
         self.panel.refresh()
 
     def undo(self) -> None:
-        self.panel.library.restore(self.ids)
+        try:
+            self.panel.library.restore(self.ids)
+        except OSError as exc:
+            self.panel.status.emit(str(exc))
         self.panel.refresh(select=self.ids)
 
 
@@ -149,9 +156,13 @@ def reconcile_message(report) -> str | None:
         parts.append(f"{len(report.removed)} missing removed")
     if report.updated:
         parts.append(f"{len(report.updated)} changed")
+    skipped = getattr(report, "skipped", [])
+    note = f" {len(skipped)} file(s) skipped (links, FIFOs or unreadable): {skipped[0][0]}…" if skipped else ""
+    if getattr(report, "read_only", False):
+        return "The gallery is on a read-only disk or folder: you can browse it, not change it."
     if parts:
-        return "Gallery updated: " + ", ".join(parts) + "."
-    return None
+        return "Gallery updated: " + ", ".join(parts) + "." + note
+    return note.strip() or None
 
 
 def context_menu(panel: GalleryPanel, current_board: str | None) -> QMenu:

@@ -384,9 +384,9 @@ class GalleryPanel(QWidget):
         if report.changed:
             self.model.forget(report.updated + report.broken)
             self.refresh()
-            message = actions.reconcile_message(report)
-            if message:
-                self.status.emit(message)
+        message = actions.reconcile_message(report)
+        if message:
+            self.status.emit(message)
         self.reconciled.emit(report)
 
     def import_paths(self, paths: list[str]) -> None:

@@ -1,0 +1,99 @@
+"""Parameters read from a file, made safe to put into the parameter panel (Qt-free).
+
+"Reuse parameters" takes whatever an image's metadata says: steps of 2**40,
+a strength of 1e300, a list where the mode belongs, a model named
+``/etc/passwd`` or a hub id that the next Generate would download.
+:func:`checked_params` keeps the values :class:`GenerationRequest` accepts,
+clamps numbers into its ranges, and keeps a model only when it is installed;
+every value it changes or drops is named in a note for the status bar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from studio.engine.request import MAX_BATCH, MAX_CFG, MAX_SEED, MAX_SIZE, MAX_STEPS, Mode
+from studio.engine.schedulers import SCHEDULER_NAMES
+
+_INT_RANGES = {"steps": (1, MAX_STEPS), "batch_size": (1, MAX_BATCH), "width": (0, MAX_SIZE), "height": (0, MAX_SIZE)}
+_FLOAT_RANGES = {"cfg_scale": (0.0, MAX_CFG), "strength": (0.0, 1.0)}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        out = float(value)
+    except OverflowError:
+        return math.copysign(math.inf, value)
+    return None if math.isnan(out) else out
+
+
+def checked_params(
+    params: dict[str, Any], installed_model: Callable[[str], str | None] | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """``(values the panel may take, notes)``. ``installed_model(spec)`` returns the picker's spec
+    for an installed model or None; without it (trusted settings) the model is taken as is."""
+    if not isinstance(params, dict):
+        return {}, ["The parameters were not readable."]
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, (lo, hi) in {**_INT_RANGES, **_FLOAT_RANGES}.items():
+        if key not in params:
+            continue
+        value = _number(params[key])
+        if value is None or (key in _INT_RANGES and math.isfinite(value) and not value.is_integer()):
+            notes.append(f"{key} {str(params[key])[:40]!r} ignored")
+            continue
+        clamped = min(hi, max(lo, value))
+        if clamped != value:
+            notes.append(f"{key} {str(params[key])[:40]} clamped to {clamped:g}")
+        out[key] = int(clamped) if key in _INT_RANGES else clamped
+    scheduler = params.get("scheduler")
+    if scheduler is not None:
+        if isinstance(scheduler, str) and scheduler in SCHEDULER_NAMES:
+            out["scheduler"] = scheduler
+        else:
+            notes.append(f"unknown scheduler {str(scheduler)[:40]!r} ignored")
+    if "seed" in params:
+        seed = params["seed"]
+        if isinstance(seed, int) and not isinstance(seed, bool) and -1 <= seed <= MAX_SEED:
+            out["seed"] = seed
+        else:
+            notes.append(f"seed {str(seed)[:40]} ignored (not between 0 and {MAX_SEED})")
+    mode = params.get("mode")
+    if mode is not None:
+        if isinstance(mode, str) and mode in {m.value for m in Mode}:
+            out["mode"] = mode
+        else:
+            notes.append(f"mode {str(mode)[:40]!r} ignored")
+    if "model" in params:
+        spec = params["model"]
+        if spec is not None and not isinstance(spec, str):
+            notes.append("model ignored (not a name)")
+        elif installed_model is None or not spec:
+            out["model"] = spec or None
+        else:
+            found = installed_model(spec)
+            if found is None:
+                notes.append(f"model {spec[:80]!r} is not installed; the current model is kept")
+            else:
+                out["model"] = found
+    return out, notes
+
+
+def find_installed(spec: str, listed: list[tuple[str, str | None]]) -> str | None:
+    """The spec of the installed model named ``spec`` (by path or name): the picker's
+    ``(text, spec)`` items first, then a fresh scan of the models folder; None when not installed.
+    (The starter model's spec is None too: it is never named by a path in a file.)"""
+    for text, data in listed:
+        if data is not None and spec in (data, text):
+            return data
+    from studio.engine.models import list_models
+
+    for choice in list_models():
+        if choice.spec is not None and spec in (choice.spec, choice.name):
+            return choice.spec
+    return None
