@@ -70,6 +70,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE images ADD COLUMN broken INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX images_favourite ON images(favourite) WHERE favourite = 1;
     """,
+    # 3: a 0-5 star rating (the gallery sorts by it)
+    """
+    ALTER TABLE images ADD COLUMN rating INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

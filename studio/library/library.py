@@ -49,7 +49,7 @@ _SQL_CHUNK = 500
 
 _COLUMNS = (
     "id, path, created, file_size, file_mtime_ns, width, height, prompt, negative_prompt, seed, steps, "
-    "cfg_scale, sampler, model, model_hash, params, source, favourite, trashed, trash_path, mask_path, broken"
+    "cfg_scale, sampler, model, model_hash, params, source, favourite, trashed, trash_path, mask_path, broken, rating"
 )
 
 
@@ -185,6 +185,7 @@ class Library(SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixi
             trashed=trashed,
             broken=bool(row["broken"]),
             rel_path=row["path"],
+            rating=int(row["rating"] or 0),
         )
 
     # -- adding ------------------------------------------------------------------------

@@ -104,12 +104,13 @@ def encode_image(
     *,
     extra_png_chunks: dict[str, str] | None = None,
     quality: int = 95,
+    lossless: bool = False,
 ) -> bytes:
     """Encode pixels as PNG, JPEG or WebP with the metadata (or none with ``strip``).
 
     ``text`` is the AUTOMATIC1111 text, ``studio_json`` the studio dict (or its
     JSON). ``extra_png_chunks`` keeps other tools' chunks (ComfyUI ``workflow``...)
-    in PNG output.
+    in PNG output. ``lossless`` makes WebP lossless (PNG always is; JPEG never).
     """
     key = fmt.lower().lstrip(".")
     if key not in FORMATS:
@@ -131,9 +132,11 @@ def encode_image(
                     info.add_text(name, value)
         im.save(out, "PNG", pnginfo=info, compress_level=4)
         return out.getvalue()
-    if im.mode not in ("RGB", "L"):
+    if im.mode not in ("RGB", "L") and not (pil_format == "WEBP" and lossless and im.mode == "RGBA"):
         im = im.convert("RGB")
     kwargs: dict[str, Any] = {"quality": quality}
+    if pil_format == "WEBP" and lossless:
+        kwargs.update(lossless=True, quality=100, exact=True)
     if not strip:
         if text:
             exif = Image.Exif()
