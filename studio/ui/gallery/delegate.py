@@ -17,6 +17,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.size = size
         self._star_font = QFont()
         self._star_font.setPixelSize(16)
+        self._rating_font = QFont()
+        self._rating_font.setPixelSize(11)
         self._placeholder = QColor(58, 60, 66)
         self._placeholder_edge = QColor(76, 78, 86)
         self._select = QColor(70, 140, 255)
@@ -70,6 +72,13 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawText(star.translated(1, 1), Qt.AlignCenter, "★")
             painter.setPen(QColor(255, 205, 60))
             painter.drawText(star, Qt.AlignCenter, "★")
+        if entry is not None and entry.rating:
+            painter.setFont(self._rating_font)
+            band = QRect(rect.left() + 2, rect.bottom() - 14, rect.width() - 4, 13)
+            painter.setPen(QColor(0, 0, 0, 170))
+            painter.drawText(band.translated(1, 1), Qt.AlignLeft | Qt.AlignVCenter, "★" * entry.rating)
+            painter.setPen(QColor(255, 205, 60))
+            painter.drawText(band, Qt.AlignLeft | Qt.AlignVCenter, "★" * entry.rating)
         if selected:
             painter.setPen(QPen(self._select, 3))
             painter.setBrush(Qt.NoBrush)

@@ -63,13 +63,17 @@ class DetailPanel(QWidget):
         self.preview.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
         self.params_text = QPlainTextEdit(readOnly=True)
         self.params_text.setObjectName("galleryParams")
-        self.params_text.setMaximumHeight(150)
+        lines = self.params_text.fontMetrics().lineSpacing()
+        self.params_text.setMinimumHeight(lines * 6 + 10)  # six lines stay readable however small the dock
+        self.params_text.setMaximumHeight(lines * 14 + 10)
+        self.params_text.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.params_text.setLineWrapMode(QPlainTextEdit.WidgetWidth)
 
         self.buttons: dict[str, QToolButton] = {}
         grid = QGridLayout()
         grid.setSpacing(4)
         specs = [
+            ("open", "Open", "View large, zoom and compare (Enter or double-click)"),
             ("reuse", "Reuse parameters", "Fill the prompt and parameters with this image's, including the seed"),
             ("init", "To canvas", "Send to the canvas as the init image (img2img)"),
             ("inpaint", "Inpaint", "Send to the canvas for inpainting"),
@@ -83,12 +87,14 @@ class DetailPanel(QWidget):
         for i, (key, text, tip) in enumerate(specs):
             button = QToolButton(text=text, toolTip=tip, objectName=f"gallery_{key}")
             button.setToolButtonStyle(Qt.ToolButtonTextOnly)
-            button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # the dock's width is the user's
+            button.setMinimumWidth(30)
             self.buttons[key] = button
-            grid.addWidget(button, i // 3, i % 3)
+            grid.addWidget(button, i // 5, i % 5)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
+        self.preview.setMinimumSize(60, 60)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.params_text)
         layout.addLayout(grid)

@@ -1,4 +1,5 @@
-"""FilterBar: the gallery's search box, sort, thumbnail size and filters (model, board, favourites, dates)."""
+"""FilterBar: the gallery's search box, sort, thumbnail size and filters (model, board, favourites,
+dates; behind "More": seed, LoRA, size, has mask)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,23 @@ import datetime as _dt
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.ui.gallery.view import DEFAULT_THUMB, MAX_THUMB, MIN_THUMB
 
-SORT_LABELS = [("Newest", "newest"), ("Oldest", "oldest"), ("Random", "random")]
+SORT_LABELS = [("Newest", "newest"), ("Oldest", "oldest"), ("Rating", "rating"), ("Seed", "seed"), ("Model", "model"), ("Random", "random")]
 DATE_RANGES = ["Any time", "Today", "Last 7 days", "Last 30 days", "This year", "Custom range"]
 
 
@@ -44,6 +57,21 @@ class FilterBar(QWidget):
         today = QDate.currentDate()
         self.date_from = QDateEdit(today.addDays(-7), calendarPopup=True, displayFormat="yyyy-MM-dd")
         self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.boards_button = QToolButton(text="Boards", checkable=True, objectName="galleryBoardsToggle")
+        self.boards_button.setToolTip("Show the board list (drop images on a board)")
+        self.more_button = QToolButton(text="More ▾", checkable=True, objectName="galleryMoreFilters")
+        self.more_button.setToolTip("Filter by seed, LoRA, size, mask")
+        self.seed_edit = QLineEdit(placeholderText="Seed", objectName="gallerySeedFilter")
+        self.seed_edit.setClearButtonEnabled(True)
+        self.lora_edit = QLineEdit(placeholderText="LoRA name", objectName="galleryLoraFilter")
+        self.lora_edit.setClearButtonEnabled(True)
+        self.size_combo = QComboBox(objectName="gallerySizeFilter")
+        self.size_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.size_combo.setMinimumContentsLength(7)
+        self.mask_check = QCheckBox("Has mask", objectName="galleryMaskFilter")
+        for w in (self.seed_edit, self.lora_edit):
+            w.setMinimumWidth(50)
+            w.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
 
         row1 = QHBoxLayout()
         row1.addWidget(self.search_box, 1)
@@ -54,6 +82,17 @@ class FilterBar(QWidget):
         row2.addWidget(self.model_combo, 1)
         row2.addWidget(self.board_combo, 1)
         row2.addWidget(self.date_combo)
+        row2.addWidget(self.more_button)
+        row2.addWidget(self.boards_button)
+        more = QHBoxLayout()
+        more.setContentsMargins(0, 0, 0, 0)
+        more.addWidget(self.seed_edit, 1)
+        more.addWidget(self.lora_edit, 1)
+        more.addWidget(self.size_combo, 1)
+        more.addWidget(self.mask_check)
+        self.more_filters = QWidget(objectName="galleryMoreRow")
+        self.more_filters.setLayout(more)
+        self.more_filters.hide()
         row3 = QHBoxLayout()
         row3.addWidget(self.date_from)
         row3.addWidget(QLabel("to"))
@@ -68,14 +107,22 @@ class FilterBar(QWidget):
         layout.setSpacing(4)
         layout.addLayout(row1)
         layout.addLayout(row2)
+        layout.addWidget(self.more_filters)
         layout.addWidget(self.custom_dates)
+        for combo in (self.model_combo, self.board_combo, self.date_combo, self.sort_combo, self.size_combo):
+            combo.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # long names never widen the dock
+            combo.setMinimumWidth(48)
 
         self._search_timer = QTimer(self, singleShot=True, interval=60)
         self._search_timer.timeout.connect(self.changed)
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self.search_box.returnPressed.connect(self.changed)
-        for combo in (self.sort_combo, self.model_combo, self.board_combo):
+        for combo in (self.sort_combo, self.model_combo, self.board_combo, self.size_combo):
             combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        for edit in (self.seed_edit, self.lora_edit):
+            edit.textChanged.connect(lambda _t: self._search_timer.start())
+        self.mask_check.toggled.connect(lambda _on: self.changed.emit())
+        self.more_button.toggled.connect(self.more_filters.setVisible)
         self.date_combo.currentIndexChanged.connect(self._date_range_changed)
         self.date_from.dateChanged.connect(lambda _d: self.changed.emit())
         self.date_to.dateChanged.connect(lambda _d: self.changed.emit())
@@ -85,8 +132,8 @@ class FilterBar(QWidget):
         """Drop the search that typing scheduled (the query is running now)."""
         self._search_timer.stop()
 
-    def fill_combos(self, models: list[str], boards: list[str]) -> None:
-        """Refill the model and board filters, keeping the current choice when it is still there."""
+    def fill_combos(self, models: list[str], boards: list[str], sizes: list[tuple[int, int]] | None = None) -> None:
+        """Refill the model, board and size filters, keeping the current choice when it is still there."""
 
         def refill(combo: QComboBox, first: str, items: list[str]) -> None:
             current = combo.currentData()
@@ -101,6 +148,12 @@ class FilterBar(QWidget):
 
         refill(self.model_combo, "All models", models)
         refill(self.board_combo, "All boards", boards)
+        if sizes is not None:
+            refill(self.size_combo, "Any size", [f"{w}x{h}" for w, h in sizes])
+
+    def set_board(self, name: str | None) -> None:
+        i = self.board_combo.findData(name) if name else 0
+        self.board_combo.setCurrentIndex(max(0, i))
 
     def _date_range_changed(self, _index: int) -> None:
         self.custom_dates.setVisible(self.date_combo.currentText() == "Custom range")
@@ -130,7 +183,17 @@ class FilterBar(QWidget):
             "favourite": True if self.fav_button.isChecked() else None,
             "date_from": date_from,
             "date_to": date_to,
+            "seed": self._seed(),
+            "lora": self.lora_edit.text().strip() or None,
+            "size": self.size_combo.currentData(),
+            "has_mask": True if self.mask_check.isChecked() else None,
         }
+
+    def _seed(self) -> int | None:
+        text = self.seed_edit.text().strip()
+        ok = text.isdigit()
+        self.seed_edit.setStyleSheet("" if ok or not text else "color: #e07060;")
+        return int(text) if ok else None
 
 
 __all__ = ["DATE_RANGES", "SORT_LABELS", "FilterBar"]

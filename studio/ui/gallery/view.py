@@ -29,7 +29,8 @@ class GalleryView(QListView):
     delete_pressed = Signal()
     undo_pressed = Signal()
     favourite_pressed = Signal()
-    activated_entry = Signal()  # Enter / double-click
+    activated_entry = Signal()  # Enter / double-click: open the lightbox
+    rate_pressed = Signal(int)  # keys 0-5
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -166,8 +167,10 @@ class GalleryView(QListView):
             return "delete"
         if event.key() == Qt.Key_F and not mods:
             return "favourite"
-        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and not mods:
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Space) and not mods:
             return "activate"
+        if Qt.Key_0 <= event.key() <= Qt.Key_5 and not mods:
+            return f"rate{event.key() - Qt.Key_0}"
         return None
 
     def event(self, event) -> bool:
@@ -187,6 +190,8 @@ class GalleryView(QListView):
             self.favourite_pressed.emit()
         elif key == "activate":
             self.activated_entry.emit()
+        elif key is not None and key.startswith("rate"):
+            self.rate_pressed.emit(int(key[4:]))
         else:
             super().keyPressEvent(event)
             return
