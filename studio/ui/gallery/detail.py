@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QSizePolicy,
     QToolButton,
+    QBoxLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -95,10 +96,20 @@ class DetailPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         self.preview.setMinimumSize(60, 60)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.params_text)
+        self.top = QBoxLayout(QBoxLayout.TopToBottom)
+        self.top.addWidget(self.preview, 1)
+        self.top.addWidget(self.params_text, 0)
+        layout.addLayout(self.top, 1)
         layout.addLayout(grid)
         self.show_entry(None)
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact (under the grid in a dock): preview and parameters side by side, so the grid keeps
+        the height; else (beside the grid) the preview above the parameters."""
+        self.top.setDirection(QBoxLayout.LeftToRight if compact else QBoxLayout.TopToBottom)
+        self.top.setStretch(0, 2 if compact else 1)
+        self.top.setStretch(1, 3 if compact else 0)
+        self.params_text.setMaximumHeight(16777215 if compact else self.params_text.fontMetrics().lineSpacing() * 14 + 10)
 
     def show_entry(self, entry: GalleryEntry | None) -> None:
         self.entry = entry

@@ -47,10 +47,10 @@ class FilterBar(QWidget):
         self.size_slider.setMaximumWidth(90)
         self.model_combo = QComboBox(objectName="galleryModelFilter")
         self.model_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(8)
+        self.model_combo.setMinimumContentsLength(6)
         self.board_combo = QComboBox(objectName="galleryBoardFilter")
         self.board_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.board_combo.setMinimumContentsLength(6)
+        self.board_combo.setMinimumContentsLength(5)
         self.fav_button = QToolButton(text="★", checkable=True, objectName="galleryFavFilter", toolTip="Favourites only")
         self.date_combo = QComboBox(objectName="galleryDateFilter")
         self.date_combo.addItems(DATE_RANGES)
@@ -77,13 +77,13 @@ class FilterBar(QWidget):
         row1.addWidget(self.search_box, 1)
         row1.addWidget(self.sort_combo)
         row1.addWidget(self.size_slider)
+        row1.addWidget(self.more_button)
+        row1.addWidget(self.boards_button)
         row2 = QHBoxLayout()
         row2.addWidget(self.fav_button)
         row2.addWidget(self.model_combo, 1)
         row2.addWidget(self.board_combo, 1)
         row2.addWidget(self.date_combo)
-        row2.addWidget(self.more_button)
-        row2.addWidget(self.boards_button)
         more = QHBoxLayout()
         more.setContentsMargins(0, 0, 0, 0)
         more.addWidget(self.seed_edit, 1)
@@ -109,9 +109,9 @@ class FilterBar(QWidget):
         layout.addLayout(row2)
         layout.addWidget(self.more_filters)
         layout.addWidget(self.custom_dates)
-        for combo in (self.model_combo, self.board_combo, self.date_combo, self.sort_combo, self.size_combo):
-            combo.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # long names never widen the dock
-            combo.setMinimumWidth(48)
+        self.date_combo.setMinimumContentsLength(7)
+        for combo in (self.model_combo, self.board_combo, self.size_combo, self.date_combo):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # long names never widen the dock
 
         self._search_timer = QTimer(self, singleShot=True, interval=60)
         self._search_timer.timeout.connect(self.changed)

@@ -101,14 +101,15 @@ class GalleryPanel(PanelActions, PanelWork, QWidget):
         self.splitter = QSplitter(Qt.Vertical, objectName="gallerySplitter")
         self.splitter.addWidget(grid_box)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(0, False)
         self.body = QSplitter(Qt.Horizontal, objectName="galleryBody")
         self.body.addWidget(self.boards)
         self.body.addWidget(self.splitter)
         self.body.setStretchFactor(1, 1)
         self.body.setCollapsible(1, False)
+        self.detail.set_compact(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -124,7 +125,7 @@ class GalleryPanel(PanelActions, PanelWork, QWidget):
 
     def _wire(self) -> None:
         self.filter_bar.changed.connect(self.apply_filters)
-        self.filter_bar.boards_button.toggled.connect(self.boards.setVisible)
+        self.filter_bar.boards_button.toggled.connect(self._show_boards)
         self.size_slider.valueChanged.connect(self.view.set_thumb_size)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._show_current())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_count())
@@ -167,9 +168,19 @@ class GalleryPanel(PanelActions, PanelWork, QWidget):
         self.boards.fill(boards)
 
     def _boards_changed(self) -> None:
+        wanted = self.boards.current_board  # follows a rename of the board being viewed
         self._fill_combos()
-        if self.board_combo.currentData():
+        if wanted != self.board_combo.currentData():
+            self.filter_bar.set_board(wanted)
+            self.apply_filters()
+        elif wanted:
             self.refresh()
+
+    def _show_boards(self, on: bool) -> None:
+        self.boards.setVisible(on)
+        if on:
+            side = min(180, max(110, self.width() // 6))
+            self.body.setSizes([side, max(1, self.body.width() - side)])
 
     def _board_chosen(self, name: str) -> None:
         self.boards.current_board = name or None
@@ -238,6 +249,7 @@ class GalleryPanel(PanelActions, PanelWork, QWidget):
         orientation = Qt.Horizontal if wide else Qt.Vertical
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
+            self.detail.set_compact(not wide)
             total = self.width() if wide else self.height()
             self.splitter.setSizes([int(total * 0.7), int(total * 0.3)] if wide else [int(total * 0.62), int(total * 0.38)])
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView
 from studio.ui.gallery.delegate import MARGIN, ThumbnailDelegate
 from studio.ui.gallery.model import IdRole
 
-MIN_THUMB, MAX_THUMB, DEFAULT_THUMB = 64, 256, 144
+MIN_THUMB, MAX_THUMB, DEFAULT_THUMB = 64, 256, 112  # 112: two columns in the default dock
 WRAP_SLACK = 4  # QListView wraps a hair before the right edge
 
 
