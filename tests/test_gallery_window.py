@@ -297,6 +297,8 @@ def test_search_cjk_and_filters_from_the_filter_bar(qtbot, window, studio_home):
     qtbot.waitUntil(lambda: panel.model.ids == [masked.id], timeout=3000)
     fb.mask_check.setChecked(False)
     qtbot.waitUntil(lambda: panel.model.rowCount() == N + 2, timeout=3000)
+    fb.size_combo.showPopup()  # the sizes are read when the list opens
+    fb.size_combo.hidePopup()
     fb.size_combo.setCurrentIndex(fb.size_combo.findData("48x48"))
     assert panel.model.rowCount() == N + 2
     fb.size_combo.setCurrentIndex(0)

@@ -13,7 +13,7 @@ SECTIONS = {
     "inpaint": ("studio.engine.inpaint_bench", "only-masked vs whole-picture inpainting"),
     "library": ("studio.library.bench", "10,000-image library: search, reconcile"),
     "ui": ("studio.ui.bench", "window start-up, GUI stalls, preview-to-screen latency"),
-    "gallery": ("studio.ui.gallery.bench", "gallery open, first paint, scroll"),
+    "gallery": ("studio.ui.gallery.bench", "20,000-image gallery: open, first paint, search, scroll frames"),
     "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),
     "starter": ("studio.starter.bench", "starter model: adherence on 200 held-out prompts, speed, size"),
 }

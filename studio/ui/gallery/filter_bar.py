@@ -27,6 +27,16 @@ SORT_LABELS = [("Newest", "newest"), ("Oldest", "oldest"), ("Rating", "rating"),
 DATE_RANGES = ["Any time", "Today", "Last 7 days", "Last 30 days", "This year", "Custom range"]
 
 
+class PopupCombo(QComboBox):
+    """A combo box that says when its list is about to open (its items are read then, not on every refresh)."""
+
+    about_to_popup = Signal()
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt's name
+        self.about_to_popup.emit()
+        super().showPopup()
+
+
 class FilterBar(QWidget):
     """The rows above the grid. ``changed`` asks for the query to run again; typing in the
     search box emits it after a short pause (:meth:`cancel_pending` drops a pending one)."""
@@ -45,7 +55,7 @@ class FilterBar(QWidget):
         self.size_slider.setValue(DEFAULT_THUMB)
         self.size_slider.setToolTip("Thumbnail size")
         self.size_slider.setMaximumWidth(90)
-        self.model_combo = QComboBox(objectName="galleryModelFilter")
+        self.model_combo = PopupCombo(objectName="galleryModelFilter")
         self.model_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.setMinimumContentsLength(6)
         self.board_combo = QComboBox(objectName="galleryBoardFilter")
@@ -65,7 +75,7 @@ class FilterBar(QWidget):
         self.seed_edit.setClearButtonEnabled(True)
         self.lora_edit = QLineEdit(placeholderText="LoRA name", objectName="galleryLoraFilter")
         self.lora_edit.setClearButtonEnabled(True)
-        self.size_combo = QComboBox(objectName="gallerySizeFilter")
+        self.size_combo = PopupCombo(objectName="gallerySizeFilter")
         self.size_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.size_combo.setMinimumContentsLength(7)
         self.mask_check = QCheckBox("Has mask", objectName="galleryMaskFilter")
@@ -132,8 +142,10 @@ class FilterBar(QWidget):
         """Drop the search that typing scheduled (the query is running now)."""
         self._search_timer.stop()
 
-    def fill_combos(self, models: list[str], boards: list[str], sizes: list[tuple[int, int]] | None = None) -> None:
-        """Refill the model, board and size filters, keeping the current choice when it is still there."""
+    def fill_combos(
+        self, models: list[str] | None, boards: list[str] | None, sizes: list[tuple[int, int]] | None = None
+    ) -> None:
+        """Refill the model, board and size filters (those given), keeping the current choice when it is still there."""
 
         def refill(combo: QComboBox, first: str, items: list[str]) -> None:
             current = combo.currentData()
@@ -146,8 +158,10 @@ class FilterBar(QWidget):
             combo.setCurrentIndex(max(0, i))
             combo.blockSignals(False)
 
-        refill(self.model_combo, "All models", models)
-        refill(self.board_combo, "All boards", boards)
+        if models is not None:
+            refill(self.model_combo, "All models", models)
+        if boards is not None:
+            refill(self.board_combo, "All boards", boards)
         if sizes is not None:
             refill(self.size_combo, "Any size", [f"{w}x{h}" for w, h in sizes])
 

@@ -120,11 +120,14 @@ class GalleryPanel(PanelActions, PanelWork, QWidget):
         self._fill_combos()
         self.apply_filters()
         self._update_trash_button()
+        QTimer.singleShot(0, lambda: None if self._closed else self._fill_combos(models=True, sizes=True))
         if reconcile_on_start:
             QTimer.singleShot(0, self.start_reconcile)
 
     def _wire(self) -> None:
         self.filter_bar.changed.connect(self.apply_filters)
+        self.model_combo.about_to_popup.connect(lambda: self._fill_combos(models=True))
+        self.filter_bar.size_combo.about_to_popup.connect(lambda: self._fill_combos(sizes=True))
         self.filter_bar.boards_button.toggled.connect(self._show_boards)
         self.size_slider.valueChanged.connect(self.view.set_thumb_size)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._show_current())
@@ -162,9 +165,15 @@ class GalleryPanel(PanelActions, PanelWork, QWidget):
 
     # -- filters -----------------------------------------------------------------------
 
-    def _fill_combos(self) -> None:
+    def _fill_combos(self, models: bool = False, sizes: bool = False) -> None:
+        """Refill the board filter and list (cheap: every refresh); the model and size lists scan the
+        whole index, so they are read at open (after the first paint) and when their list opens."""
         boards = self.library.boards()
-        self.filter_bar.fill_combos(self.library.models(), [name for name, _n in boards], self.library.sizes())
+        self.filter_bar.fill_combos(
+            self.library.models() if models else None,
+            [name for name, _n in boards],
+            self.library.sizes() if sizes else None,
+        )
         self.boards.fill(boards)
 
     def _boards_changed(self) -> None:
@@ -293,7 +302,7 @@ class GalleryPanel(PanelActions, PanelWork, QWidget):
             self.model.prepend(entry)
             self.view.restore_anchor(anchor)
             if entry.model and self.model_combo.findData(entry.model) < 0:
-                self._fill_combos()
+                self._fill_combos(models=True)
             self._update_count()
         else:
             self.refresh()
