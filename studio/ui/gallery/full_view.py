@@ -1,8 +1,8 @@
 """The full gallery view: one key (Ctrl+G, or View > Gallery view) gives the whole window to the gallery.
 
 The canvas and the other docks step aside; the gallery panel, now wide, puts its
-detail panel beside the grid and shows the board list. The same key (or Esc
-from the grid) brings the previous layout back exactly. The window's saved
+detail panel beside the grid and shows the board list. The same key brings
+the previous layout back exactly. The window's saved
 layout is never the full view: it is left before the window closes.
 """
 
