@@ -96,6 +96,7 @@ class GalleryPanel(PanelActions, PanelWork, QWidget):
         status_row = QHBoxLayout()
         status_row.addWidget(self.count_label)
         status_row.addWidget(self.message_label, 1)
+        status_row.addWidget(self.size_slider)
         status_row.addWidget(self.trash_button)
         grid_layout.addLayout(status_row)
         self.splitter = QSplitter(Qt.Vertical, objectName="gallerySplitter")
