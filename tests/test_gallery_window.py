@@ -187,6 +187,8 @@ def test_full_gallery_view_toggles_with_a_key_and_gives_room_at_720p(qtbot, wind
     panel, view = window.gallery, grid(window)
     docked_rows = view.viewport().height() / view.gridSize().height()
     assert panel.detail.params_text.height() >= panel.detail.params_text.fontMetrics().lineSpacing() * 6
+    # docked: one row of actions (the rest behind "⋯"), so the grid keeps the height
+    assert panel.detail.more_button.isVisible() and not panel.detail.buttons["export"].isVisible()
     window.activateWindow()
     view.setFocus()
     qtbot.keyClick(view, Qt.Key_G, Qt.ControlModifier)
@@ -195,6 +197,7 @@ def test_full_gallery_view_toggles_with_a_key_and_gives_room_at_720p(qtbot, wind
     assert not window.canvas_panel.isVisible() and not window.prompt_dock.isVisible()
     assert window.gallery_dock.width() > 1200
     assert panel.splitter.orientation() == Qt.Horizontal and panel.boards.isVisible()
+    assert panel.detail.buttons["export"].isVisible() and not panel.detail.more_button.isVisible()
     full_rows = view.viewport().height() / view.gridSize().height()
     assert full_rows > docked_rows and full_rows >= 3
     assert view.columns() >= 5  # 112 px thumbnails across ~70% of 1280 px

@@ -9,6 +9,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QSizePolicy,
     QToolButton,
@@ -92,6 +93,15 @@ class DetailPanel(QWidget):
             button.setMinimumWidth(30)
             self.buttons[key] = button
             grid.addWidget(button, i // 5, i % 5)
+        # compact: one row of buttons; the second row's actions live in a "⋯" menu
+        self.more_button = QToolButton(text="⋯", toolTip="More actions", objectName="gallery_more")
+        self.more_button.setPopupMode(QToolButton.InstantPopup)
+        menu = QMenu(self.more_button)
+        for key, text, _tip in specs[5:]:
+            menu.addAction(text, self.buttons[key].click)
+        self.more_button.setMenu(menu)
+        grid.addWidget(self.more_button, 0, 5)
+        self._second_row = [self.buttons[key] for key, _t, _tip in specs[5:]]
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -110,11 +120,14 @@ class DetailPanel(QWidget):
         self.top.setStretch(0, 2 if compact else 1)
         self.top.setStretch(1, 3 if compact else 0)
         self.params_text.setMaximumHeight(16777215 if compact else self.params_text.fontMetrics().lineSpacing() * 14 + 10)
+        for button in self._second_row:
+            button.setVisible(not compact)
+        self.more_button.setVisible(compact)
 
     def show_entry(self, entry: GalleryEntry | None) -> None:
         self.entry = entry
         enabled = entry is not None
-        for button in self.buttons.values():
+        for button in [*self.buttons.values(), self.more_button]:
             button.setEnabled(enabled)
         if entry is None:
             self._image = None
