@@ -141,9 +141,10 @@ def test_reuse_parameters_fills_prompt_editor_and_panel(qtbot, panel, lib):
     assert values["scheduler"] == entry.params["scheduler"] and values["steps"] == entry.steps
     assert values["cfg_scale"] == pytest.approx(entry.cfg_scale)
     assert params.seed_value() == entry.seed
-    # Enter on the grid does the same
-    with qtbot.waitSignal(panel.reuse_parameters):
-        qtbot.keyClick(panel.view, Qt.Key_Return)
+    # Enter on the grid opens the image (issue 18: a viewer, not a reuse); the context menu still reuses
+    qtbot.keyClick(panel.view, Qt.Key_Return)
+    assert panel.lightbox is not None and panel.lightbox.current_id() == entry.id
+    panel.lightbox.close()
 
 
 def test_send_to_canvas_and_copy(qtbot, panel):

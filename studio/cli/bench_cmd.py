@@ -15,7 +15,7 @@ SECTIONS = {
     "library": ("studio.library.bench", "10,000-image library: search, reconcile"),
     "gallery-fuzz": ("studio.library.fuzz_bench", "100,000 hostile metadata inputs through the row insert: crashes"),
     "ui": ("studio.ui.bench", "window start-up, GUI stalls, preview-to-screen latency"),
-    "gallery": ("studio.ui.gallery.bench", "gallery open, first paint, scroll"),
+    "gallery": ("studio.ui.gallery.bench", "20,000-image gallery: open, first paint, search, scroll frames"),
     "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),
     "upscale": ("studio.bench.upscale", "GAN upscaler vs bicubic/Lanczos/L1-only on held-out renders; speed, memory"),
     "metadata": ("studio.engine.metadata.bench", "100,000 hostile files through every metadata reader"),

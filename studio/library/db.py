@@ -79,6 +79,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX images_content_hash ON images(content_hash);
     CREATE INDEX images_unhashed ON images(file_size) WHERE content_hash IS NULL;
     """,
+    # 4: a 0-5 star rating (the gallery sorts by it)
+    """
+    ALTER TABLE images ADD COLUMN rating INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -37,6 +37,7 @@ class GalleryEntry:
     trashed: float | None = None
     broken: bool = False
     rel_path: str = ""
+    rating: int = 0  # 0 (none) to 5 stars
     boards: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 
@@ -60,6 +61,7 @@ class GalleryEntry:
             "model": self.model,
             "model_hash": self.model_hash,
             "favourite": self.favourite,
+            "rating": self.rating,
             "source": self.source,
             "boards": list(self.boards),
             "tags": list(self.tags),

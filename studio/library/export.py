@@ -35,6 +35,9 @@ class ExportMixin:
         template: str = DEFAULT_TEMPLATE,
         sidecar: str | None = None,
         quality: int = 95,
+        lossless: bool = False,
+        max_side: int | None = None,
+        scale: float | None = None,
     ) -> list[Path]:
         """Export images to a folder (or a ``.zip`` when ``dest`` ends with .zip).
 
@@ -42,7 +45,10 @@ class ExportMixin:
         kept (PNG text chunks; EXIF UserComment + XMP for JPEG/WebP) unless
         ``strip``. ``template`` names the files (fields: see
         :mod:`studio.library.names`). ``sidecar``: None, "txt" (AUTOMATIC1111
-        text) or "json". Returns the files written (the archive for a zip).
+        text) or "json". ``quality`` (1-100) is for JPEG and lossy WebP;
+        ``lossless`` makes WebP lossless (pixels identical to the source). Resize
+        with ``max_side`` (longest side in pixels, never enlarged) or ``scale``
+        (a factor such as 0.5). Returns the files written (the archive for a zip).
         """
         dest = Path(dest)
         if fmt is not None:
@@ -52,6 +58,13 @@ class ExportMixin:
         if sidecar not in (None, "txt", "json"):
             raise StudioError(f"Unknown sidecar {sidecar!r}; use txt or json.")
         template_fields(template)  # fail before writing anything
+        if not 1 <= int(quality) <= 100:
+            raise StudioError(f"Quality is 1 to 100, not {quality}.")
+        if max_side is not None and int(max_side) < 1:
+            raise StudioError(f"The longest side must be at least 1 pixel, not {max_side}.")
+        if scale is not None and not 0 < float(scale) <= 8:
+            raise StudioError(f"The scale must be between 0 and 8, not {scale}.")
+        resize = (int(max_side) if max_side else None, float(scale) if scale and float(scale) != 1.0 else None)
         entries = self.get_many(list(ids))
         missing = set(int(i) for i in ids) - {e.id for e in entries}
         if missing:
@@ -67,7 +80,7 @@ class ExportMixin:
             except OSError as exc:
                 raise StorageError(exc.errno, f"Could not create the folder {folder}: {exc.strerror}") from exc
         for index, entry in enumerate(entries):
-            data, ext, md = self._export_bytes(entry, fmt, strip, quality)
+            data, ext, md = self._export_bytes(entry, fmt, strip, quality, lossless, resize)
             name = unique_name(render_template(template, entry, ext, index=index), taken, folder)
             items.append((name, data))
             if sidecar:
@@ -114,8 +127,24 @@ class ExportMixin:
             out["metadata"] = md.to_json()
         return out
 
+    def export_names(self, ids: Sequence[int], *, fmt: str | None = None, template: str = DEFAULT_TEMPLATE) -> list[str]:
+        """The file names :meth:`export` would give these images (for a preview; raises on a bad template)."""
+        template_fields(template)
+        taken: set[str] = set()
+        names = []
+        for index, entry in enumerate(self.get_many(list(ids))):
+            target = fmt or {".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}.get(entry.path.suffix.lower(), "png")
+            names.append(unique_name(render_template(template, entry, md_mod.EXTENSIONS[target], index=index), taken))
+        return names
+
     def _export_bytes(
-        self, entry: GalleryEntry, fmt: str | None, strip: bool, quality: int
+        self,
+        entry: GalleryEntry,
+        fmt: str | None,
+        strip: bool,
+        quality: int,
+        lossless: bool = False,
+        resize: tuple[int | None, float | None] = (None, None),
     ) -> tuple[bytes, str, md_mod.ImageMetadata | None]:
         path = entry.path
         try:
@@ -125,14 +154,15 @@ class ExportMixin:
         source_fmt = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}.get(md.format, "png")
         target = fmt or source_fmt
         ext = md_mod.EXTENSIONS[target]
-        if target == source_fmt and not strip and md.source == "studio":
+        resizing = resize[0] is not None or resize[1] is not None
+        if target == source_fmt and not strip and md.source == "studio" and not resizing and not (lossless and target == "webp"):
             return path.read_bytes(), ext, md  # already carries everything: copy as is
         try:
             with Image.open(path) as im:
                 im.load()
                 if im.mode not in ("RGB", "RGBA", "L"):
                     im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
-                pixels = im.copy()
+                pixels = _resized(im, *resize) if resizing else im.copy()
         except (OSError, ValueError) as exc:
             raise StudioError(f"Cannot export image {entry.id}: {exc}") from None
         text = md.a1111_text() if (md.prompt or md.parameters or md.seed is not None) else None
@@ -149,5 +179,21 @@ class ExportMixin:
                 "imported_from": md.source,
             }
         extra = {k: v for k, v in md.raw.items() if k not in (md_mod.A1111_CHUNK, md_mod.STUDIO_CHUNK)}
-        data = md_mod.encode_image(pixels, target, text, studio, strip, extra_png_chunks=extra, quality=quality)
+        data = md_mod.encode_image(
+            pixels, target, text, studio, strip, extra_png_chunks=extra, quality=quality, lossless=lossless
+        )
         return data, ext, md
+
+
+def _resized(im: Image.Image, max_side: int | None, scale: float | None) -> Image.Image:
+    """``im`` scaled by ``scale`` or down to ``max_side`` (never enlarged by ``max_side``)."""
+    w, h = im.size
+    if scale is not None:
+        f = scale
+    else:
+        assert max_side is not None
+        f = min(1.0, max_side / max(w, h))
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    if size == (w, h):
+        return im.copy()
+    return im.resize(size, Image.Resampling.LANCZOS)

@@ -72,7 +72,7 @@ def _writable(root: Path, db_path: Path) -> bool:
 
 _COLUMNS = (
     "id, path, created, file_size, file_mtime_ns, width, height, prompt, negative_prompt, seed, steps, "
-    "cfg_scale, sampler, model, model_hash, params, source, favourite, trashed, trash_path, mask_path, broken"
+    "cfg_scale, sampler, model, model_hash, params, source, favourite, trashed, trash_path, mask_path, broken, rating"
 )
 
 
@@ -241,6 +241,7 @@ class Library(IndexingMixin, SearchMixin, OrganizeMixin, TrashMixin, ReconcileMi
             trashed=trashed,
             broken=bool(row["broken"]),
             rel_path=row["path"],
+            rating=int(row["rating"] or 0),
         )
 
     # -- adding ------------------------------------------------------------------------

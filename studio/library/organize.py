@@ -22,6 +22,14 @@ class OrganizeMixin:
             row = con.execute("SELECT favourite FROM images WHERE id = ?", (int(image_id),)).fetchone()
         return bool(row and row[0])
 
+    def set_rating(self, ids: Iterable[int], stars: int) -> None:
+        """0 (no rating) to 5 stars."""
+        stars = int(stars)
+        if not 0 <= stars <= 5:
+            raise StudioError(f"A rating is 0 to 5 stars, not {stars}.")
+        with self._tx() as con:
+            con.executemany("UPDATE images SET rating = ? WHERE id = ?", [(stars, int(i)) for i in ids])
+
     def boards(self) -> list[tuple[str, int]]:
         """(name, number of images not in the trash) for every board."""
         rows = self._con().execute(
@@ -38,8 +46,28 @@ class OrganizeMixin:
             con.execute("INSERT OR IGNORE INTO boards(name, created) VALUES (?, ?)", (name, time.time()))
 
     def delete_board(self, name: str) -> None:
+        """Remove the board; its images stay in the library."""
         with self._tx() as con:
             con.execute("DELETE FROM boards WHERE name = ?", (name,))
+
+    def rename_board(self, old: str, new: str) -> None:
+        new = new.strip()
+        if not new:
+            raise StudioError("A board needs a name.")
+        with self._tx() as con:
+            if con.execute("SELECT 1 FROM boards WHERE name = ?", (old,)).fetchone() is None:
+                raise StudioError(f"There is no board {old!r}.")
+            clash = con.execute("SELECT name FROM boards WHERE name = ?", (new,)).fetchone()
+            if clash is not None and clash[0].lower() != old.lower():
+                raise StudioError(f"A board named {clash[0]!r} already exists.")
+            con.execute("UPDATE boards SET name = ? WHERE name = ?", (new, old))
+
+    def move_to_board(self, ids: Iterable[int], source: str, target: str) -> None:
+        """Add to ``target`` and take out of ``source`` (a copy is :meth:`add_to_board`)."""
+        ids = [int(i) for i in ids]
+        self.add_to_board(ids, target)
+        if source.strip().lower() != target.strip().lower():
+            self.remove_from_board(ids, source)
 
     def add_to_board(self, ids: Iterable[int], name: str) -> None:
         self.create_board(name)

@@ -110,6 +110,24 @@ class TrashMixin:
                 restored.append(entry.id)
         return restored
 
+    def trash_count(self) -> int:
+        return int(self._con().execute("SELECT COUNT(*) FROM images WHERE trashed IS NOT NULL").fetchone()[0])
+
+    def purge(self, ids: Iterable[int]) -> int:
+        """Delete trashed images for good (files and rows); images not in the trash are left alone."""
+        ids = [int(i) for i in ids]
+        with self._write_lock:
+            entries = [e for e in self.get_many(ids) if e.trashed is not None]
+            for entry in entries:
+                with contextlib.suppress(FileNotFoundError):
+                    entry.path.unlink()
+                mask = self._trash_name(entry.id, Path(entry.rel_path).stem + MASK_SUFFIX)
+                with contextlib.suppress(FileNotFoundError):
+                    mask.unlink()
+            with self._tx() as con:
+                con.executemany("DELETE FROM images WHERE id = ?", [(e.id,) for e in entries])
+        return len(entries)
+
     def empty_trash(self) -> int:
         """Delete trashed images for good; returns how many (rows first, then files)."""
         with self._write_lock:

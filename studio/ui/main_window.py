@@ -172,6 +172,9 @@ class MainWindow(QMainWindow):
         self.gallery_dock.widget().deleteLater()
         self.gallery_dock.setWidget(gallery)
         self.gallery = gallery
+        from studio.ui.gallery.full_view import FullGalleryView
+
+        self.gallery_view = FullGalleryView(self, self.gallery_dock)  # Ctrl+G: the whole window to the gallery
 
     def _attach_masking(self) -> None:
         """Mask painting for Inpaint mode (issue 5's panel, docked through this window's hooks)."""

@@ -103,6 +103,7 @@ def encode_image(
     extra_png_chunks: dict[str, str] | None = None,
     quality: int = 95,
     notes: list[str] | None = None,
+    lossless: bool = False,
 ) -> bytes:
     """Encode pixels as PNG, JPEG or WebP with the metadata (or none with ``strip``).
 
@@ -111,6 +112,7 @@ def encode_image(
     in PNG output. JPEG's EXIF holds at most 64 KB: a longer text is left to
     the XMP packet (the studio JSON), and the reason is appended to ``notes``
     (and logged).
+    ``lossless`` makes WebP lossless (PNG always is; JPEG never).
     """
     key = fmt.lower().lstrip(".")
     if key not in FORMATS:
@@ -132,9 +134,11 @@ def encode_image(
                     info.add_text(name, value)
         im.save(out, "PNG", pnginfo=info, compress_level=4)
         return out.getvalue()
-    if im.mode not in ("RGB", "L"):
+    if im.mode not in ("RGB", "L") and not (pil_format == "WEBP" and lossless and im.mode == "RGBA"):
         im = im.convert("RGB")
     kwargs: dict[str, Any] = {"quality": quality}
+    if pil_format == "WEBP" and lossless:
+        kwargs.update(lossless=True, quality=100, exact=True)
     if not strip:
         if text:
             block = user_comment_exif(text)

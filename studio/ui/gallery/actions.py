@@ -1,5 +1,6 @@
-"""What the gallery does to images, apart from the panel's wiring: delete with undo, the export
-dialog, clipboard copies, showing a file in the file manager, imports and the context menu."""
+"""What the gallery does to images, apart from the panel's wiring: clipboard copies, showing a file
+in the file manager, reusing parameters, imports and the messages about them. Imports nothing of the
+panel (the panel imports this)."""
 
 from __future__ import annotations
 
@@ -8,72 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QProcess, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QUndoCommand
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QMenu
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 
-from studio.library import DEFAULT_TEMPLATE, GalleryEntry, Library
+from studio.library import GalleryEntry, Library
 
 if TYPE_CHECKING:
     from studio.library import ImportReport
-    from studio.ui.gallery.panel import GalleryPanel
-
-
-class DeleteCommand(QUndoCommand):
-    """Moving images to the trash; undo brings them back."""
-
-    def __init__(self, panel: GalleryPanel, ids: list[int]):
-        super().__init__(f"Delete {len(ids)} image{'s' if len(ids) != 1 else ''}")
-        self.panel = panel
-        self.ids = list(ids)
-
-    def redo(self) -> None:
-        try:
-            self.ids = self.panel.library.delete(self.ids) or self.ids
-        except OSError as exc:  # a read-only or full disk: say so, change nothing
-            self.panel.status.emit(str(exc))
-            self.setObsolete(True)
-        self.panel.refresh()
-
-    def undo(self) -> None:
-        try:
-            self.panel.library.restore(self.ids)
-        except OSError as exc:
-            self.panel.status.emit(str(exc))
-        self.panel.refresh(select=self.ids)
-
-
-class ExportDialog(QDialog):
-    def __init__(self, count: int, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(f"Export {count} image{'s' if count != 1 else ''}")
-        self.format = QComboBox()
-        for label, value in (("Keep each file's format", None), ("PNG", "png"), ("JPEG", "jpeg"), ("WebP", "webp")):
-            self.format.addItem(label, value)
-        self.template = QLineEdit(DEFAULT_TEMPLATE)
-        self.template.setToolTip("Fields: {date} {time} {datetime} {seed} {prompt} {negative} {model} {id} {steps} {cfg} {sampler} {width} {height} {index}")
-        self.strip = QCheckBox("Strip all metadata (pixels only)")
-        self.sidecar = QComboBox()
-        for label, value in (("No sidecar file", None), (".txt beside each image (AUTOMATIC1111 text)", "txt"), (".json beside each image", "json")):
-            self.sidecar.addItem(label, value)
-        self.as_zip = QCheckBox("Into one .zip archive")
-        form = QFormLayout(self)
-        form.addRow("Format", self.format)
-        form.addRow("File names", self.template)
-        form.addRow("", self.strip)
-        form.addRow("Sidecar", self.sidecar)
-        form.addRow("", self.as_zip)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def values(self) -> dict[str, Any]:
-        return {
-            "fmt": self.format.currentData(),
-            "template": self.template.text().strip() or DEFAULT_TEMPLATE,
-            "strip": self.strip.isChecked(),
-            "sidecar": self.sidecar.currentData(),
-        }
 
 
 def reuse_params(entry: GalleryEntry) -> dict[str, Any]:
@@ -165,37 +106,7 @@ def reconcile_message(report) -> str | None:
     return note.strip() or None
 
 
-def context_menu(panel: GalleryPanel, current_board: str | None) -> QMenu:
-    """The grid's right-click menu, acting on the panel's selection."""
-    menu = QMenu(panel)
-    menu.addAction("Reuse parameters", panel.reuse_current)
-    menu.addAction("Send to canvas (img2img)", lambda: panel.send_current("init"))
-    menu.addAction("Send to canvas for inpainting", lambda: panel.send_current("inpaint"))
-    menu.addSeparator()
-    menu.addAction("Toggle favourite\tF", panel.toggle_favourite)
-    boards = menu.addMenu("Add to board")
-    for name, _n in panel.library.boards():
-        boards.addAction(name, lambda n=name: panel.add_to_board(n))
-    boards.addSeparator()
-    boards.addAction("New board…", panel._new_board)
-    if current_board:
-        menu.addAction(f"Remove from {current_board}", lambda: panel.remove_from_board(current_board))
-    menu.addSeparator()
-    menu.addAction("Copy image", panel.copy_image)
-    menu.addAction("Copy parameters", panel.copy_parameters)
-    menu.addAction("Show in file manager", panel.reveal_current)
-    menu.addAction("Export…", panel.open_export_dialog)
-    menu.addSeparator()
-    delete = QAction("Delete\tDel", menu)
-    delete.triggered.connect(panel.delete_selected)
-    menu.addAction(delete)
-    return menu
-
-
 __all__ = [
-    "DeleteCommand",
-    "ExportDialog",
-    "context_menu",
     "copy_image",
     "import_message",
     "import_paths",

@@ -9,9 +9,11 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QSizePolicy,
     QToolButton,
+    QBoxLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -63,13 +65,17 @@ class DetailPanel(QWidget):
         self.preview.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
         self.params_text = QPlainTextEdit(readOnly=True)
         self.params_text.setObjectName("galleryParams")
-        self.params_text.setMaximumHeight(150)
+        lines = self.params_text.fontMetrics().lineSpacing()
+        self.params_text.setMinimumHeight(lines * 6 + 10)  # six lines stay readable however small the dock
+        self.params_text.setMaximumHeight(lines * 14 + 10)
+        self.params_text.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.params_text.setLineWrapMode(QPlainTextEdit.WidgetWidth)
 
         self.buttons: dict[str, QToolButton] = {}
         grid = QGridLayout()
         grid.setSpacing(4)
         specs = [
+            ("open", "Open", "View large, zoom and compare (Enter or double-click)"),
             ("reuse", "Reuse parameters", "Fill the prompt and parameters with this image's, including the seed"),
             ("init", "To canvas", "Send to the canvas as the init image (img2img)"),
             ("inpaint", "Inpaint", "Send to the canvas for inpainting"),
@@ -83,21 +89,45 @@ class DetailPanel(QWidget):
         for i, (key, text, tip) in enumerate(specs):
             button = QToolButton(text=text, toolTip=tip, objectName=f"gallery_{key}")
             button.setToolButtonStyle(Qt.ToolButtonTextOnly)
-            button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # the dock's width is the user's
+            button.setMinimumWidth(30)
             self.buttons[key] = button
-            grid.addWidget(button, i // 3, i % 3)
+            grid.addWidget(button, i // 5, i % 5)
+        # compact: one row of buttons; the second row's actions live in a "⋯" menu
+        self.more_button = QToolButton(text="⋯", toolTip="More actions", objectName="gallery_more")
+        self.more_button.setPopupMode(QToolButton.InstantPopup)
+        menu = QMenu(self.more_button)
+        for key, text, _tip in specs[5:]:
+            menu.addAction(text, self.buttons[key].click)
+        self.more_button.setMenu(menu)
+        grid.addWidget(self.more_button, 0, 5)
+        self._second_row = [self.buttons[key] for key, _t, _tip in specs[5:]]
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.params_text)
+        self.preview.setMinimumSize(60, 60)
+        self.top = QBoxLayout(QBoxLayout.TopToBottom)
+        self.top.addWidget(self.preview, 1)
+        self.top.addWidget(self.params_text, 0)
+        layout.addLayout(self.top, 1)
         layout.addLayout(grid)
         self.show_entry(None)
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact (under the grid in a dock): preview and parameters side by side, so the grid keeps
+        the height; else (beside the grid) the preview above the parameters."""
+        self.top.setDirection(QBoxLayout.LeftToRight if compact else QBoxLayout.TopToBottom)
+        self.top.setStretch(0, 2 if compact else 1)
+        self.top.setStretch(1, 3 if compact else 0)
+        self.params_text.setMaximumHeight(16777215 if compact else self.params_text.fontMetrics().lineSpacing() * 14 + 10)
+        for button in self._second_row:
+            button.setVisible(not compact)
+        self.more_button.setVisible(compact)
 
     def show_entry(self, entry: GalleryEntry | None) -> None:
         self.entry = entry
         enabled = entry is not None
-        for button in self.buttons.values():
+        for button in [*self.buttons.values(), self.more_button]:
             button.setEnabled(enabled)
         if entry is None:
             self._image = None

@@ -164,7 +164,8 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ToolTipRole:
             seed = "" if entry.seed is None else f"\nSeed {entry.seed}"
             prompt = entry.prompt if len(entry.prompt) < 300 else entry.prompt[:300] + "…"
-            return f"{prompt}{seed}\n{entry.width}×{entry.height}  {entry.model or ''}"
+            stars = f"  {'★' * entry.rating}" if entry.rating else ""
+            return f"{prompt}{seed}\n{entry.width}×{entry.height}  {entry.model or ''}{stars}"
         return None
 
     _ITEM_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled

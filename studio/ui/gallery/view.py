@@ -2,6 +2,11 @@
 
 Qt paints only the cells in the viewport, so only their thumbnails are asked
 for; after each scroll the loader is told which ids are still visible.
+
+The grid is stable: the vertical scroll bar is always there (so its appearing
+cannot change the width and flip the column count), the column count follows
+the viewport width only, and every re-layout (resize, thumbnail size, a new
+image, a refresh) keeps the item under the pointer where it was.
 """
 
 from __future__ import annotations
@@ -9,13 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCursor, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from studio.ui.gallery.delegate import MARGIN, ThumbnailDelegate
 from studio.ui.gallery.model import IdRole
 
-MIN_THUMB, MAX_THUMB, DEFAULT_THUMB = 64, 256, 144
+MIN_THUMB, MAX_THUMB, DEFAULT_THUMB = 64, 256, 112  # 112: two columns in the default dock
+WRAP_SLACK = 4  # QListView wraps a hair before the right edge
 
 
 class GalleryView(QListView):
@@ -23,7 +29,8 @@ class GalleryView(QListView):
     delete_pressed = Signal()
     undo_pressed = Signal()
     favourite_pressed = Signal()
-    activated_entry = Signal()  # Enter / double-click
+    activated_entry = Signal()  # Enter / double-click: open the lightbox
+    rate_pressed = Signal(int)  # keys 0-5
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -38,6 +45,7 @@ class GalleryView(QListView):
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)  # its width never changes the columns
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDrop)
@@ -52,24 +60,69 @@ class GalleryView(QListView):
 
     def set_thumb_size(self, px: int) -> None:
         px = max(MIN_THUMB, min(MAX_THUMB, int(px)))
+        anchor = self.anchor()
         self.thumb_delegate.set_size(px)
         self._fit_columns()
         self.verticalScrollBar().setSingleStep(max(8, (px + 2 * MARGIN) // 4))
         self.scheduleDelayedItemsLayout()
+        self.restore_anchor(anchor)
         self.viewport().update()
+
+    def columns(self) -> int:
+        """How many cells a row holds at the current width (a function of the width alone)."""
+        cell = self.thumb_delegate.size + 2 * MARGIN
+        return max(1, (self.viewport().width() - WRAP_SLACK) // cell)
 
     def _fit_columns(self) -> None:
         """Stretch the cells so the columns fill the width (no ragged gap on the right)."""
         cell = self.thumb_delegate.size + 2 * MARGIN
-        width = self.viewport().width()
-        columns = max(1, width // cell)
-        cell_w = max(cell, (width - 4) // columns)  # QListView wraps a hair before the edge
+        cell_w = max(cell, (self.viewport().width() - WRAP_SLACK) // self.columns())
         if self.gridSize() != QSize(cell_w, cell):
             self.setGridSize(QSize(cell_w, cell))
 
     def resizeEvent(self, event) -> None:
+        anchor = self.anchor()
         self._fit_columns()
         super().resizeEvent(event)
+        self.restore_anchor(anchor)
+
+    # -- keeping the item under the pointer in place ---------------------------------------
+
+    def anchor(self) -> tuple[int, int] | None:
+        """(id, its cell's top in the viewport) for the item under the pointer, else the
+        current item when visible, else the first visible one; None at the very top."""
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return None
+        index = None
+        pos = self.viewport().mapFromGlobal(QCursor.pos())
+        if self.viewport().rect().contains(pos):
+            index = self.indexAt(pos)
+        if (index is None or not index.isValid()) and self.currentIndex().isValid():
+            rect = self.visualRect(self.currentIndex())
+            if rect.intersects(self.viewport().rect()):
+                index = self.currentIndex()
+        if index is None or not index.isValid():
+            if self.verticalScrollBar().value() == 0:
+                return None  # at the top: stay at the top (new images show)
+            rows = self.visible_rows()
+            if not rows:
+                return None
+            index = model.index(rows[0], 0)
+        return index.data(IdRole), self.visualRect(index).top()
+
+    def restore_anchor(self, anchor: tuple[int, int] | None) -> None:
+        """Scroll so the anchor's cell is back at the same height (after a re-layout)."""
+        model = self.model()
+        if anchor is None or model is None:
+            return
+        row = model.row_of(anchor[0]) if hasattr(model, "row_of") else -1
+        if row < 0:
+            return
+        self.executeDelayedItemsLayout()
+        rect = self.visualRect(model.index(row, 0))
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + rect.top() - anchor[1])
 
     def thumb_size(self) -> int:
         return self.thumb_delegate.size
@@ -114,8 +167,10 @@ class GalleryView(QListView):
             return "delete"
         if event.key() == Qt.Key_F and not mods:
             return "favourite"
-        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and not mods:
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Space) and not mods:
             return "activate"
+        if Qt.Key_0 <= event.key() <= Qt.Key_5 and not mods:
+            return f"rate{event.key() - Qt.Key_0}"
         return None
 
     def event(self, event) -> bool:
@@ -135,6 +190,8 @@ class GalleryView(QListView):
             self.favourite_pressed.emit()
         elif key == "activate":
             self.activated_entry.emit()
+        elif key is not None and key.startswith("rate"):
+            self.rate_pressed.emit(int(key[4:]))
         else:
             super().keyPressEvent(event)
             return
