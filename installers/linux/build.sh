@@ -45,9 +45,11 @@ mkdir -p "$SITE"
 # 2. Studio and its dependencies, CPU torch first (a newer torch would pull the CUDA build)
 BUILDENV="$OUT/buildenv"
 [ -x "$BUILDENV/bin/pip" ] || "$PY" -m venv "$BUILDENV"
-"$BUILDENV/bin/pip" install -q --disable-pip-version-check --target "$SITE" torch==2.13.0
-"$BUILDENV/bin/pip" install -q --disable-pip-version-check --target "$SITE" "$SRC"
+# one resolve for both: a second --target install would not see this torch and would fetch the newest (CUDA) one
+TORCH_PIN="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["torch"])' "$SRC/installers/common/bundle.json")"
+"$BUILDENV/bin/pip" install -q --disable-pip-version-check --target "$SITE" "$TORCH_PIN" "$SRC"
 rm -rf "$SITE/bin"  # console scripts point at the build venv; the launcher replaces them
+if ls "$SITE" | grep -q '^nvidia'; then echo "error: a CUDA torch got into the bundle" >&2; exit 1; fi
 
 # 3. resources (starter model, configs, icons) beside the runtime; the launcher points Studio at them
 mkdir -p "$APP/resources"
