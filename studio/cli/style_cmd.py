@@ -30,7 +30,7 @@ def register(subparsers) -> None:
     p.add_argument("--steps", type=int, default=d.steps, help=f"iterations in exact mode (default {d.steps})")
     p.add_argument("--style-weight", type=float, default=d.style_weight, help=f"weight of the style loss (default {d.style_weight:g})")
     p.add_argument("--content-weight", type=float, default=d.content_weight, help=f"weight of the content loss (default {d.content_weight:g})")
-    p.add_argument("--tv-weight", type=float, default=d.tv_weight, help="weight of the total-variation (smoothness) loss")
+    p.add_argument("--tv-weight", type=float, default=d.tv_weight, help=f"weight of the total-variation (smoothness) loss (default {d.tv_weight:g})")
     p.add_argument("--size", type=int, default=d.size, help="long side in pixels to work at (0: the content's, at most 512)")
     p.add_argument("--preserve-colors", action="store_true", help="transfer luminance only: keep the content's colours")
     p.add_argument("--network", choices=NETWORKS, default=d.network,

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+DECADES = 3.0
 SERIES = (("total", "#e8e8e8"), ("content", "#5aa9e6"), ("style", "#f4a259"))
 
 
@@ -48,6 +49,7 @@ class LossCurve(QWidget):
             p.drawText(plot, Qt.AlignCenter, "losses appear here, every iteration")
             return
         lo, hi = math.log10(min(values)), math.log10(max(values))
+        lo = max(lo, hi - DECADES)  # a near-zero early content loss must not flatten the rest
         if hi - lo < 1e-6:
             lo, hi = lo - 0.5, hi + 0.5
         p.drawText(QRectF(0, plot.top() - 6, 32, 14), Qt.AlignRight, f"{10 ** hi:.2g}")
@@ -60,7 +62,7 @@ class LossCurve(QWidget):
             path = QPainterPath()
             for j, (it, v) in enumerate(pts):
                 x = plot.left() + plot.width() * it / self.total_steps
-                y = plot.bottom() - plot.height() * (math.log10(v) - lo) / (hi - lo)
+                y = plot.bottom() - plot.height() * (max(math.log10(v), lo) - lo) / (hi - lo)
                 path.moveTo(QPointF(x, y)) if j == 0 else path.lineTo(QPointF(x, y))
             p.setPen(QPen(QColor(colour), 1.6))
             p.drawPath(path)

@@ -38,6 +38,7 @@ class StyleImageBox(QLabel):
         self.setObjectName("styleImageBox")
         self.setAlignment(Qt.AlignCenter)
         self.setMinimumSize(160, 120)
+        self.setMaximumHeight(160)
         self.setAcceptDrops(True)
         self.setStyleSheet("QLabel#styleImageBox { border: 1px dashed #59616b; color: #9aa3ad; }")
 

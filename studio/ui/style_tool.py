@@ -1,7 +1,7 @@
 """The Style tool in the window: the panel docked, runs on the style thread, every iteration on the canvas.
 
 ``attach_to_window(window)`` docks a :class:`~studio.ui.style_panel.StylePanel`
-("Style", tabbed with the parameters), adds *Generate > Style transfer…*, and
+("Style", tabbed with the gallery and the mask), adds *Generate > Style transfer…*, and
 sets ``window.style_tool``. A run stylizes the canvas image (only inside the
 painted mask when asked); previews stream to the canvas like denoising
 previews, the loss curve grows per iteration, Cancel stops within one
@@ -154,12 +154,12 @@ def attach_to_window(window) -> StyleController:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.NoFrame)
     scroll.setWidget(ctl.panel)
-    dock = window.add_dock(scroll, "Style", Qt.LeftDockWidgetArea, "styleDock")
+    dock = window.add_dock(scroll, "Style", Qt.RightDockWidgetArea, "styleDock")
     ctl.dock = dock
-    params_dock = getattr(window, "params_dock", None)
-    if params_dock is not None:
-        window.tabifyDockWidget(params_dock, dock)
-        params_dock.raise_()
+    gallery_dock = getattr(window, "gallery_dock", None)
+    if gallery_dock is not None:
+        window.tabifyDockWidget(gallery_dock, dock)  # full height, beside the gallery and the mask
+        gallery_dock.raise_()
     menu = _generate_menu(window)
     if menu is not None:
         menu.addSeparator()

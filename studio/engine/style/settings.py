@@ -26,7 +26,7 @@ class StyleSettings:
     steps: int = 100
     content_weight: float = 1.0
     style_weight: float = 10.0
-    tv_weight: float = 0.0
+    tv_weight: float = 0.5  # a little smoothing: without it random features leave fine periodic noise
     size: int = 0
     preserve_colors: bool = False
     network: str = "auto"
