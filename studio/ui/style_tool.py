@@ -108,6 +108,9 @@ class StyleController(QObject):
         self._result_image = to_qimage(result.image)
         self.window.canvas.set_image(self._result_image, None, "Style transfer")
         first, last = result.first_losses, result.last_losses
+        if result.settings.mode == "fast":  # its figures come after the image: start and result
+            for i, h in enumerate(result.history):
+                self.panel.curve.add(i, h["content_loss"], h["style_loss"], h["total_loss"], max(1, len(result.history) - 1))
         self.panel.progress.setText(
             f"Done in {result.elapsed:.1f} s · total loss {first.get('total_loss', 0):.4g} → {last.get('total_loss', 0):.4g}"
             f" · {result.network}"

