@@ -45,13 +45,13 @@ def style_record(result: StyleResult) -> dict[str, Any]:
 
 
 def studio_json(result: StyleResult) -> dict[str, Any]:
-    h, w = result.image.shape[:2]
     record = style_record(result)
     return {
         "format": "studio",
         "format_version": 1,
         "version": studio_version(),
-        "params": {"mode": "style", "prompt": "", "negative_prompt": "", "steps": record["steps"], "width": w, "height": h},
+        # no steps or size here: "reuse parameters" on a style result must not change the generation settings
+        "params": {"mode": "style", "prompt": "", "negative_prompt": ""},
         "model_name": result.network,
         "model_hash": result.network_hash,
         "elapsed": round(float(result.elapsed), 4),
@@ -67,6 +67,7 @@ def parameters_text(result: StyleResult) -> str:
     final = r["final_losses"]
     pairs = [
         ("Steps", r["steps"]),
+        ("Iterations", r["iterations"]),
         ("Size", f"{w}x{h}"),
         ("Model hash", result.network_hash),
         ("Model", result.network),
