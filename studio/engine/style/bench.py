@@ -64,13 +64,13 @@ def run(report: Report, quick: bool = False) -> None:
     if len(networks) == 1:
         report(f"vgg19: no weights in {style_models_dir()}, measured the random network only", None)
     steps = 3 if quick else 8
-    per_iteration: dict[int, float] = {}
+    per_iteration: dict[tuple[str, int], float] = {}
     for network in networks:
         for size in (256, 512):
             per_it, _, _ = _exact(size, steps, network)
-            per_iteration[size] = per_it
+            per_iteration[network, size] = per_it
             report(f"exact ({network}) {size}px: seconds per iteration", per_it, "s")
-        report(f"exact ({network}) 512px / 256px cost per iteration (4x the pixels)", per_iteration[512] / per_iteration[256], "x")
+        report(f"exact ({network}) 512px / 256px cost per iteration (4x the pixels)", per_iteration[network, 512] / per_iteration[network, 256], "x")
         drop_steps = 6 if quick else 50
         _, first, last = _exact(256, drop_steps, network)
         report(f"exact ({network}) 256px, {drop_steps} iterations: total loss first", first["total_loss"], "")
@@ -83,4 +83,4 @@ def run(report: Report, quick: bool = False) -> None:
         network, whole = _fast(size, 2 if quick else 5)
         report(f"fast {size}px: seconds per image, network pass (median)", network, "s")
         report(f"fast {size}px: seconds per image, with loss figures (median)", whole, "s")
-        report(f"fast {size}px network pass / one exact iteration (random)", network / per_iteration[size], "x")
+        report(f"fast {size}px network pass / one exact iteration (random)", network / per_iteration["random", size], "x")
