@@ -40,7 +40,7 @@ class LossCurve(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         p.fillRect(self.rect(), QColor("#1b1f25"))
-        plot = QRectF(self.rect()).adjusted(34, 8, -8, -18)
+        plot = QRectF(self.rect()).adjusted(46, 8, -8, -18)
         p.setPen(QPen(QColor("#3a4049"), 1))
         p.drawRect(plot)
         values = [v for pts in self.points.values() for _, v in pts]
@@ -52,8 +52,8 @@ class LossCurve(QWidget):
         lo = max(lo, hi - DECADES)  # a near-zero early content loss must not flatten the rest
         if hi - lo < 1e-6:
             lo, hi = lo - 0.5, hi + 0.5
-        p.drawText(QRectF(0, plot.top() - 6, 32, 14), Qt.AlignRight, f"{10 ** hi:.2g}")
-        p.drawText(QRectF(0, plot.bottom() - 8, 32, 14), Qt.AlignRight, f"{10 ** lo:.2g}")
+        p.drawText(QRectF(0, plot.top() - 6, 43, 14), Qt.AlignRight, f"{10 ** hi:.2g}")
+        p.drawText(QRectF(0, plot.bottom() - 8, 43, 14), Qt.AlignRight, f"{10 ** lo:.2g}")
         p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), 14), Qt.AlignRight, f"iteration {self.total_steps}")
         for i, (name, colour) in enumerate(SERIES):
             pts = self.points[name]
