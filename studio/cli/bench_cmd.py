@@ -21,6 +21,7 @@ SECTIONS = {
     "metadata": ("studio.engine.metadata.bench", "100,000 hostile files through every metadata reader"),
     "starter": ("studio.starter.bench", "starter model: adherence on 200 held-out prompts, speed, size"),
     "server": ("studio.server.bench", "the server vs in-process: per-step overhead, preview delivery, cancel"),
+    "style": ("studio.engine.style.bench", "style transfer: s/iteration (exact), s/image (fast), loss drop"),
 }
 
 

@@ -301,6 +301,9 @@ class MainWindow(QMainWindow):
             return
         self._open_gallery()
         self._attach_masking()
+        from studio.ui.style_tool import attach_to_window as attach_style
+
+        attach_style(self)  # the Style tool (issue 20): its own dock and thread
         s = self.settings
         self.gen = GeneratorThread(EngineOptions.from_settings(s), self)
         w = self.gen.worker

@@ -69,7 +69,8 @@ def render_scene(rng: random.Random, size: int) -> np.ndarray:
     return render(sample_scene(rng, "train"), size=size)
 
 
-def training_pair(rng: random.Random, scale: int, hr_crop: int, render_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def training_pair(rng: random.Random, scale: int, hr_crop: int, render_size: int = 256,
+                  clean_frac: float = CLEAN_FRAC) -> tuple[np.ndarray, np.ndarray]:
     """(low-res, high-res crop) for one training example."""
     hr = render_scene(rng, render_size)
     x = rng.randrange(0, render_size - hr_crop + 1, scale)
@@ -78,7 +79,7 @@ def training_pair(rng: random.Random, scale: int, hr_crop: int, render_size: int
     if rng.random() < 0.5:
         hr = hr[:, ::-1]
     hr = np.ascontiguousarray(hr)
-    return degrade(hr, scale, rng), hr
+    return degrade(hr, scale, rng, clean_frac), hr
 
 
 def held_out_set(count: int, size: int = 256, seed: int = HELD_OUT_SEED) -> list[np.ndarray]:

@@ -81,8 +81,8 @@ def to_tensor(images: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div(255.0)
 
 
-def batch(rng: random.Random, n: int, scale: int, hr_crop: int) -> tuple[torch.Tensor, torch.Tensor]:
-    pairs = [training_pair(rng, scale, hr_crop) for _ in range(n)]
+def batch(rng: random.Random, n: int, scale: int, hr_crop: int, clean_frac: float = 0.4) -> tuple[torch.Tensor, torch.Tensor]:
+    pairs = [training_pair(rng, scale, hr_crop, clean_frac=clean_frac) for _ in range(n)]
     return to_tensor([p[0] for p in pairs]), to_tensor([p[1] for p in pairs])
 
 
@@ -112,6 +112,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--gan-lr", type=float, default=1e-4)
     p.add_argument("--feature-weight", type=float, default=0.01)
     p.add_argument("--adv-weight", type=float, default=0.01)
+    p.add_argument("--clean-frac", type=float, default=0.4, help="share of plain (undegraded) downscales")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (tests)")
     return p.parse_args(argv)
@@ -153,9 +154,9 @@ def train(args: argparse.Namespace) -> Path:
                 gan = minutes >= args.l1_minutes
                 if gan and not (state_dir() / f"l1_only_x{args.scale}.safetensors").exists():
                     _save_generator(gen, state_dir() / f"l1_only_x{args.scale}.safetensors")
-                    for group in g_opt.param_groups:
-                        group["lr"] = args.gan_lr
-                lr_img, hr_img = batch(rng, args.batch, args.scale, args.hr_crop)
+                for group in g_opt.param_groups:  # the stage decides (also after a resume)
+                    group["lr"] = args.gan_lr if gan else args.lr
+                lr_img, hr_img = batch(rng, args.batch, args.scale, args.hr_crop, args.clean_frac)
                 sr = gen(lr_img)
                 l1 = F.l1_loss(sr, hr_img)
                 loss, extra = l1, {}
