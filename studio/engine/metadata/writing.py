@@ -145,6 +145,8 @@ def encode_image(
                 kwargs["xmp"] = packet
     if pil_format == "WEBP":
         kwargs["method"] = 4
+    if pil_format == "JPEG":
+        kwargs["subsampling"] = 0  # 4:4:4: full-resolution colour keeps edges and the invisible watermark
     im.save(out, pil_format, **kwargs)
     return out.getvalue()
 
