@@ -56,6 +56,7 @@ class Settings:
     window_state: str = ""  # base64 of QMainWindow.saveState()
     params: dict[str, Any] = field(default_factory=dict)  # last parameter panel values
     nearest_neighbour: bool = False
+    watermark_exports: bool = True  # the invisible watermark on saved/exported images (provenance)
 
     def validated(self) -> Settings:
         if self.device not in DEVICES:
@@ -72,6 +73,7 @@ class Settings:
             if not isinstance(getattr(self, name), str):
                 setattr(self, name, "")
         self.nearest_neighbour = bool(self.nearest_neighbour)
+        self.watermark_exports = bool(self.watermark_exports)
         return self
 
     @classmethod

@@ -43,6 +43,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--out", type=Path, help="write PNGs into this folder instead of the gallery")
     p.add_argument("--json", action="store_true", help="one JSON object per image on stdout")
+    p.add_argument("--no-watermark", action="store_true", help="--out files without the invisible watermark")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     p.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16")
     p.add_argument("--allow-pickle", action="store_true", help="allow .ckpt/.bin weights (loaded weights-only)")
@@ -96,13 +97,13 @@ def _next_index(folder: Path) -> int:
     return max(numbers, default=-1) + 1
 
 
-def write_to_folder(images, folder: Path) -> list[dict]:
-    """Write each image as a PNG with metadata (atomically); mask PNGs beside inpaints."""
+def write_to_folder(images, folder: Path, *, watermark: bool = True) -> list[dict]:
+    """Write each image as a PNG with metadata and provenance (atomically); mask PNGs beside inpaints."""
     import io
 
     from PIL import Image
 
-    from studio.engine import metadata
+    from studio.engine import provenance
     from studio.fsutil import atomic_write_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -110,7 +111,10 @@ def write_to_folder(images, folder: Path) -> list[dict]:
     rows = []
     for img in images:
         path = folder / f"{index:05d}-{img.seed}.png"
-        atomic_write_bytes(path, metadata.encode_png(img))
+        data, notes = provenance.encode_generated(img, "png", path.name, provenance.Options.for_export(watermark=watermark))
+        for note in notes:
+            print(f"{path.name}: {note}", file=sys.stderr)
+        atomic_write_bytes(path, data)
         mask = img.extra.get("mask")
         if mask is not None:
             buf = io.BytesIO()
@@ -157,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     finally:
         progress.close()
-    rows = write_to_folder(images, args.out) if args.out is not None else write_to_gallery(images)
+    rows = write_to_folder(images, args.out, watermark=not args.no_watermark) if args.out is not None else write_to_gallery(images)
     for img, row in zip(images, rows):
         record = {
             **row,

@@ -13,7 +13,7 @@ import sys
 
 from studio import __version__
 
-SUBCOMMANDS = ["generate_cmd", "info_cmd", "gallery_cmd", "models_cmd", "bench_cmd"]
+SUBCOMMANDS = ["generate_cmd", "info_cmd", "gallery_cmd", "models_cmd", "bench_cmd", "verify_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:

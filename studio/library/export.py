@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from studio.engine import metadata as md_mod
+from studio.engine import provenance
 from studio.engine.errors import ImageLoadError, StudioError
 from studio.fsutil import StorageError, atomic_write, atomic_write_bytes
 from studio.library.entry import GalleryEntry
@@ -33,6 +35,8 @@ class ExportMixin:
         template: str = DEFAULT_TEMPLATE,
         sidecar: str | None = None,
         quality: int = 95,
+        keep: str | None = None,
+        watermark: bool = True,
     ) -> list[Path]:
         """Export images to a folder (or a ``.zip`` when ``dest`` ends with .zip).
 
@@ -41,7 +45,15 @@ class ExportMixin:
         ``strip``. ``template`` names the files (fields: see
         :mod:`studio.library.names`). ``sidecar``: None, "txt" (AUTOMATIC1111
         text) or "json". Returns the files written (the archive for a zip).
+        ``keep``: all (default), provenance (no generation parameters) or none
+        (same as ``strip``); ``watermark``: add the invisible mark (256x256 and up).
+        Studio's images get the XMP source type and C2PA Content Credentials.
         """
+        try:
+            chosen = provenance.parse_keep(keep or ("none" if strip else "all"))
+        except ValueError as exc:
+            raise StudioError(str(exc)) from None
+        options = provenance.Options.for_export(chosen, watermark)
         dest = Path(dest)
         if fmt is not None:
             fmt = {"jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
@@ -64,12 +76,14 @@ class ExportMixin:
             except OSError as exc:
                 raise StorageError(exc.errno, f"Could not create the folder {folder}: {exc.strerror}") from exc
         for index, entry in enumerate(entries):
-            data, ext, md = self._export_bytes(entry, fmt, strip, quality)
+            data, ext, md = self._export_bytes(entry, fmt, options, quality)
             name = unique_name(render_template(template, entry, ext, index=index), taken, folder)
             items.append((name, data))
             if sidecar:
                 stem = name[: -len(ext)]
-                if sidecar == "txt":
+                if not options.metadata:
+                    side = ""
+                elif sidecar == "txt":
                     side = md.a1111_text() if md is not None else ""
                 else:
                     side = json.dumps(self._sidecar_json(entry, md), ensure_ascii=False, indent=2)
@@ -97,7 +111,7 @@ class ExportMixin:
         return out
 
     def _export_bytes(
-        self, entry: GalleryEntry, fmt: str | None, strip: bool, quality: int
+        self, entry: GalleryEntry, fmt: str | None, options: provenance.Options, quality: int
     ) -> tuple[bytes, str, md_mod.ImageMetadata | None]:
         path = entry.path
         try:
@@ -107,8 +121,12 @@ class ExportMixin:
         source_fmt = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}.get(md.format, "png")
         target = fmt or source_fmt
         ext = md_mod.EXTENSIONS[target]
-        if target == source_fmt and not strip and md.source == "studio":
-            return path.read_bytes(), ext, md  # already carries everything: copy as is
+        ours = md.source == "studio"
+        title = path.stem + ext
+        marks = options.watermark and (md.width or 0) * (md.height or 0) >= 256 * 256
+        if target == source_fmt and options.keep is provenance.Keep.ALL and ours and not marks:
+            # already carries everything: copy as is (signed on the way if it was not yet)
+            return provenance.sealed_copy(path.read_bytes(), target, md.studio, title, options), ext, md
         try:
             with Image.open(path) as im:
                 im.load()
@@ -131,5 +149,13 @@ class ExportMixin:
                 "imported_from": md.source,
             }
         extra = {k: v for k, v in md.raw.items() if k not in (md_mod.A1111_CHUNK, md_mod.STUDIO_CHUNK)}
+        watermarked = False
+        if ours:
+            pixels_arr, watermarked, _note = provenance.mark(np.asarray(pixels), options)
+            pixels = pixels_arr
+        strip = not options.metadata
         data = md_mod.encode_image(pixels, target, text, studio, strip, extra_png_chunks=extra, quality=quality)
+        if ours:  # only Studio's own images get Studio's provenance
+            record = provenance.record_from_studio(md.studio, title, parent=path, watermarked=watermarked, options=options)
+            data = provenance.seal(data, target, record, options)
         return data, ext, md

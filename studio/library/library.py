@@ -32,6 +32,7 @@ import numpy as np
 
 from studio import paths
 from studio.engine import metadata as md_mod
+from studio.engine import provenance
 from studio.engine.errors import ImageLoadError
 from studio.engine.events import GeneratedImage
 from studio.fsutil import StorageError, atomic_write_bytes
@@ -202,8 +203,9 @@ class Library(SearchMixin, OrganizeMixin, TrashMixin, ReconcileMixin, ImportMixi
 
     def add_generated(self, img: GeneratedImage, *, mask: np.ndarray | None = None) -> GalleryEntry:
         """Write ``img`` as a PNG with its metadata (and ``mask`` beside it), then index it."""
-        data = md_mod.encode_png(img)
         studio = md_mod.studio_metadata(img)
+        record = provenance.record_for(img, f"{img.seed}-{img.index}.png")
+        data = provenance.seal(md_mod.encode_png(img), "png", record, provenance.GALLERY)  # XMP source type, C2PA
         mask_data = None
         if mask is not None:
             arr = np.asarray(mask)

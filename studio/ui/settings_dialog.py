@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -51,6 +52,10 @@ class SettingsDialog(QDialog):
         form.addRow("Precision", self.dtype)
         form.addRow("Preview every", self.preview_every)
         form.addRow("Data folder", folder_row)
+        self.watermark = QCheckBox("Invisible watermark on saved and exported images", objectName="watermarkExports")
+        self.watermark.setChecked(settings.watermark_exports)
+        self.watermark.setToolTip("dwtDct mark (images of 256x256 and up); C2PA Content Credentials are always added")
+        form.addRow("Provenance", self.watermark)
         note = QLabel("Device and precision reload the model. A new data folder (gallery, models) is used from the next launch.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -74,4 +79,5 @@ class SettingsDialog(QDialog):
             dtype=self.dtype.currentText(),
             preview_every=self.preview_every.value(),
             data_folder=self.data_folder.text().strip(),
+            watermark_exports=self.watermark.isChecked(),
         ).validated()

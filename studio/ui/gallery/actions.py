@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QUndoCommand
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QMenu
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMenu
 
+from studio.engine.provenance import STRIP_ALL_WARNING
 from studio.library import DEFAULT_TEMPLATE, GalleryEntry, Library
 
 if TYPE_CHECKING:
@@ -44,7 +45,18 @@ class ExportDialog(QDialog):
             self.format.addItem(label, value)
         self.template = QLineEdit(DEFAULT_TEMPLATE)
         self.template.setToolTip("Fields: {date} {time} {datetime} {seed} {prompt} {negative} {model} {id} {steps} {cfg} {sampler} {width} {height} {index}")
-        self.strip = QCheckBox("Strip all metadata (pixels only)")
+        self.keep = QComboBox(objectName="exportKeep")
+        for label, value in (
+            ("Keep everything (parameters and provenance)", "all"),
+            ("Strip generation parameters, keep provenance", "provenance"),
+            ("Strip everything (pixels only)", "none"),
+        ):
+            self.keep.addItem(label, value)
+        self.keep_warning = QLabel(STRIP_ALL_WARNING, objectName="exportStripWarning", wordWrap=True)
+        self.keep_warning.setStyleSheet("color: #d08030")
+        self.keep_warning.setVisible(False)
+        self.keep.currentIndexChanged.connect(lambda _i: self.keep_warning.setVisible(self.keep.currentData() == "none"))
+        self.watermark = QCheckBox("Invisible watermark (256x256 and up)", objectName="exportWatermark", checked=True)
         self.sidecar = QComboBox()
         for label, value in (("No sidecar file", None), (".txt beside each image (AUTOMATIC1111 text)", "txt"), (".json beside each image", "json")):
             self.sidecar.addItem(label, value)
@@ -52,7 +64,9 @@ class ExportDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Format", self.format)
         form.addRow("File names", self.template)
-        form.addRow("", self.strip)
+        form.addRow("Metadata", self.keep)
+        form.addRow("", self.keep_warning)
+        form.addRow("", self.watermark)
         form.addRow("Sidecar", self.sidecar)
         form.addRow("", self.as_zip)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -64,7 +78,8 @@ class ExportDialog(QDialog):
         return {
             "fmt": self.format.currentData(),
             "template": self.template.text().strip() or DEFAULT_TEMPLATE,
-            "strip": self.strip.isChecked(),
+            "keep": self.keep.currentData(),
+            "watermark": self.watermark.isChecked() and self.keep.currentData() != "none",
             "sidecar": self.sidecar.currentData(),
         }
 
