@@ -45,6 +45,21 @@ class Report:
             return True
         return self.watermark == "found" or self.c2pa in ("trusted", "valid") and bool(self.generator)
 
+    def badge(self) -> tuple[str, str]:
+        """``(level, text)`` for a one-line badge; level is ok, warn or none."""
+        if self.c2pa == "broken":
+            return "warn", "⚠ Content Credentials broken: changed after signing"
+        kind = "AI-made" if self.ai_made else "no AI source type"
+        if self.source_type and "composite" in self.source_type:
+            kind = "AI-edited"
+        if self.c2pa == "trusted":
+            return "ok", f"✓ {kind} · Content Credentials (this install)"
+        if self.c2pa == "valid":
+            return "ok", f"✓ {kind} · Content Credentials (other signer)"
+        if self.ai_made:
+            return "none", f"{kind} · no Content Credentials"
+        return "none", "No provenance record"
+
     def lines(self) -> list[str]:
         """The report as short readable lines (``studio verify``, the gallery badge tooltip)."""
         c2pa = {"trusted": "valid, trusted (signed by this install)", "valid": "valid (signer not in the trust list)",
