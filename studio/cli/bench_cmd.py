@@ -15,6 +15,7 @@ SECTIONS = {
     "ui": ("studio.ui.bench", "window start-up, GUI stalls, preview-to-screen latency"),
     "gallery": ("studio.ui.gallery.bench", "gallery open, first paint, scroll"),
     "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),
+    "provenance": ("studio.engine.provenance.bench", "ms added per export: watermark, XMP source type, C2PA sign"),
     "starter": ("studio.starter.bench", "starter model: adherence on 200 held-out prompts, speed, size"),
 }
 

@@ -78,7 +78,12 @@ def mark(pixels: np.ndarray, options: Options) -> tuple[np.ndarray, bool, str | 
     note = watermark.skip_note(arr)
     if note is not None:
         return pixels, False, note
-    return watermark.embed(arr), True, None
+    marked = watermark.embed(arr)
+    found = watermark.detect(marked)  # dwtDct fails on large saturated or near-white areas (colours clip)
+    if not found.found:
+        return pixels, False, (f"no invisible watermark: it does not hold in this picture's colours "
+                               f"({found.matching_bits}/{watermark.BITS} bits read back)")
+    return marked, True, None
 
 
 # -- records -----------------------------------------------------------------------------

@@ -5,6 +5,10 @@ Studio's mark is the 48-bit message ``STUDIO``. The method needs at least
 and the caller says so. Detection decodes 48 bits and counts how many match:
 an unmarked image matches about half of them by chance, so 43 or more (about
 90%) means the mark is there (the odds of that by chance are below 1 in 10^8).
+
+The method hides the bits in the U (blue-difference) channel; where colours are
+saturated or near white the change clips and the mark does not hold, so the
+exporter reads it back after embedding and leaves such pictures unmarked.
 """
 
 from __future__ import annotations
