@@ -88,10 +88,9 @@ def manifest_for(record: Record) -> dict[str, Any]:
     if record.model_hash:
         generator["model_hash"] = record.model_hash
     actions: list[dict[str, Any]] = []
-    if record.is_edit:
-        parents = [i for i in record.ingredients if i.relationship == "parentOf"]
-        if parents:
-            actions.append({"action": "c2pa.opened", "parameters": {"ingredientIds": ["ingredient-0"]}})
+    parents = [i for i in record.ingredients if i.relationship == "parentOf"]
+    if record.is_edit and parents:
+        actions.append({"action": "c2pa.opened", "parameters": {"ingredientIds": ["ingredient-0"]}})
         actions.append(
             {
                 "action": "c2pa.edited",
@@ -100,13 +99,14 @@ def manifest_for(record: Record) -> dict[str, Any]:
                 "description": f"changed with the AI model {record.model_name or 'unknown'}",
             }
         )
-    else:
+    else:  # txt2img, or an edit whose original is not named (the first action must be created or opened)
+        verb = "changed" if record.is_edit else "made"
         actions.append(
             {
                 "action": "c2pa.created",
                 "digitalSourceType": record.source_type,
                 "softwareAgent": _agent(),
-                "description": f"made with the AI model {record.model_name or 'unknown'}",
+                "description": f"{verb} with the AI model {record.model_name or 'unknown'}",
             }
         )
     if record.watermarked:  # not c2pa.watermarked: that action needs a registered soft-binding algorithm
