@@ -4,6 +4,7 @@ finds the mark, and A1111-style readers still read ``parameters`` of signed file
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import shutil
@@ -24,7 +25,8 @@ from studio.engine.request import Mode
 from studio.library import Library
 
 c2pa = pytest.importorskip("c2pa")
-imwatermark = pytest.importorskip("imwatermark")
+requires_wm = pytest.mark.skipif(importlib.util.find_spec("imwatermark") is None,
+                                 reason="invisible-watermark not installed (pip install --no-deps invisible-watermark)")
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 SUFFIX = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 
@@ -60,6 +62,7 @@ def test_exiftool_reads_the_digital_source_type(tmp_path, fmt, mode, expected):
     assert md.read_metadata(path).studio["params"]["prompt"] == "a blue disc"
 
 
+@requires_wm
 @pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
 def test_c2pa_reader_trusts_studios_manifest_with_this_installs_root(tmp_path, fmt):
     path, _ = export(generated(scene()), fmt, tmp_path)
@@ -115,12 +118,15 @@ def test_one_pixel_changed_after_signing_breaks_the_signature(tmp_path, capsys):
     assert got["c2pa"] == "broken" and got["source_type"] == TRAINED and got["a1111_parameters"] is True
 
 
+@requires_wm
 @pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
 def test_imwatermark_decoder_finds_the_mark(tmp_path, fmt):
     path, notes = export(generated(scene()), fmt, tmp_path)
     assert notes == []
+    from imwatermark import WatermarkDecoder
+
     bgr = np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].copy()
-    assert imwatermark.WatermarkDecoder("bytes", 48).decode(bgr, "dwtDct") == b"STUDIO"
+    assert WatermarkDecoder("bytes", 48).decode(bgr, "dwtDct") == b"STUDIO"
     (tmp_path / "plain").mkdir()
     unmarked, _ = export(generated(scene()), fmt, tmp_path / "plain", watermark=False)
     assert verify.verify_file(unmarked).watermark == "not found"
@@ -147,6 +153,7 @@ def test_credentials_are_made_once_with_private_keys_0600(studio_home):
     assert leaf.public_key().curve.name == "secp256r1"
 
 
+@requires_wm
 def test_export_choices(tmp_path):
     img = generated(scene(320, 256), prompt="secret prompt")
     with Library.open() as lib:
@@ -192,3 +199,17 @@ def test_verify_bad_input_is_one_line(tmp_path, capsys):
     assert cli(["verify", str(junk), str(tmp_path / "missing.png")]) == 1
     out = capsys.readouterr().out
     assert "not a PNG, JPEG or WebP file" in out and "Cannot read" in out and "Traceback" not in out
+
+
+@requires_wm
+@pytest.mark.parametrize("keep", ["all", "provenance"])
+def test_exported_edit_stays_valid_with_or_without_its_parent(tmp_path, keep):
+    with Library.open() as lib:
+        entry = lib.add_generated(generated(scene(), mode=Mode.INPAINT))
+        [path] = lib.export([entry.id], tmp_path / keep, fmt="png", keep=keep)
+    report = verify.verify_file(path)
+    assert (report.c2pa, report.source_type, report.watermark) == ("trusted", COMPOSITE, "found")
+    if keep == "all":  # the library copy (whose own manifest names the init image and mask) is the parent
+        assert report.actions[0] == "c2pa.opened" and report.ingredients == ["the library's copy (parentOf)"]
+    else:
+        assert report.actions == ["c2pa.created [compositeWithTrainedAlgorithmicMedia]"] and report.ingredients == []

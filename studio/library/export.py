@@ -156,6 +156,7 @@ class ExportMixin:
         strip = not options.metadata
         data = md_mod.encode_image(pixels, target, text, studio, strip, extra_png_chunks=extra, quality=quality)
         if ours:  # only Studio's own images get Studio's provenance
+            watermarked, _note = provenance.confirm_mark(data, target, watermarked)
             record = provenance.record_from_studio(md.studio, title, parent=path, watermarked=watermarked, options=options)
             data = provenance.seal(data, target, record, options)
         return data, ext, md

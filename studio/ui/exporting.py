@@ -56,6 +56,7 @@ def export_image(
             data = metadata.encode_image(marked, fmt, text, md.studio)
         else:
             data = metadata.encode_image(marked, fmt, strip=True)
+        watermarked, _note = provenance.confirm_mark(data, fmt, watermarked)
         record = provenance.record_from_studio(md.studio, dest.name, parent=src, watermarked=watermarked, options=options)
         data = provenance.seal(data, fmt, record, options)
     elif md is not None and options.metadata:  # another tool's image: its metadata, no claims of ours

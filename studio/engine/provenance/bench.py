@@ -37,6 +37,7 @@ def run(report, quick: bool = False) -> None:
     from studio.engine import metadata
     from studio.engine.provenance import c2pa_signing, watermark
     from studio.engine.provenance.c2pa_signing import Record
+    from studio.engine.provenance.sealing import confirm_mark
     from studio.engine.provenance.source_type import TRAINED, set_source_type
 
     repeat = 2 if quick else 5
@@ -58,10 +59,13 @@ def run(report, quick: bool = False) -> None:
                 report(f"{size} px: watermark found after embedding: {det.matching_bits}/{watermark.BITS} bits", None)
                 for fmt in ("png", "jpeg"):
                     enc_ms, data = _ms(lambda: metadata.encode_image(marked, fmt, text, studio), repeat)
+                    confirm_ms, _ok = _ms(lambda: confirm_mark(data, fmt, True), repeat)  # lossy formats: read back
                     xmp_ms, tagged = _ms(lambda: set_source_type(data, TRAINED), repeat)
                     sign_ms, _signed = _ms(lambda: c2pa_signing.sign(tagged, fmt, record), repeat)
-                    added = wm_ms + xmp_ms + sign_ms
+                    added = wm_ms + confirm_ms + xmp_ms + sign_ms
                     report(f"{size} px {fmt}: plain encode with metadata (baseline)", enc_ms, "ms")
+                    if fmt != "png":
+                        report(f"{size} px {fmt}: watermark read back from the encoded file", confirm_ms, "ms")
                     report(f"{size} px {fmt}: XMP source type", xmp_ms, "ms")
                     report(f"{size} px {fmt}: C2PA sign", sign_ms, "ms")
                     report(f"{size} px {fmt}: added per export (watermark + check + XMP + sign)", added, "ms")

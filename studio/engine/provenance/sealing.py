@@ -86,6 +86,19 @@ def mark(pixels: np.ndarray, options: Options) -> tuple[np.ndarray, bool, str | 
     return marked, True, None
 
 
+def confirm_mark(data: bytes, fmt: str, watermarked: bool) -> tuple[bool, str | None]:
+    """After a lossy encode (JPEG, WebP) read the mark back from the file: the manifest claims only what holds."""
+    if not watermarked or fmt == "png":
+        return watermarked, None
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        found = watermark.detect(np.asarray(im.convert("RGB")))
+    if found.found:
+        return True, None
+    return False, f"no invisible watermark: {fmt} compression removed it ({found.matching_bits}/{watermark.BITS} bits read back)"
+
+
 # -- records -----------------------------------------------------------------------------
 
 
@@ -189,6 +202,9 @@ def encode_generated(img: GeneratedImage, fmt: str, title: str, options: Options
                                      quality=quality)
     else:
         data = metadata.encode_image(marked_pixels, fmt, strip=True, quality=quality)
+    marked, note = confirm_mark(data, fmt, marked)
+    if note:
+        notes.append(note)
     record = record_for(img, title, watermarked=marked, options=options)
     return seal(data, fmt, record, options), notes
 

@@ -55,7 +55,7 @@ class ExportDialog(QDialog):
         self.keep_warning = QLabel(STRIP_ALL_WARNING, objectName="exportStripWarning", wordWrap=True)
         self.keep_warning.setStyleSheet("color: #d08030")
         self.keep_warning.setVisible(False)
-        self.keep.currentIndexChanged.connect(lambda _i: self.keep_warning.setVisible(self.keep.currentData() == "none"))
+        self.keep.currentIndexChanged.connect(self._keep_changed)
         self.watermark = QCheckBox("Invisible watermark (256x256 and up)", objectName="exportWatermark", checked=True)
         self.sidecar = QComboBox()
         for label, value in (("No sidecar file", None), (".txt beside each image (AUTOMATIC1111 text)", "txt"), (".json beside each image", "json")):
@@ -73,6 +73,12 @@ class ExportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _keep_changed(self, _index: int) -> None:
+        nothing = self.keep.currentData() == "none"
+        self.keep_warning.setVisible(nothing)
+        self.watermark.setEnabled(not nothing)
+        self.adjustSize()
 
     def values(self) -> dict[str, Any]:
         return {
