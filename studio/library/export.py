@@ -151,7 +151,7 @@ class ExportMixin:
         extra = {k: v for k, v in md.raw.items() if k not in (md_mod.A1111_CHUNK, md_mod.STUDIO_CHUNK)}
         watermarked = False
         if ours:
-            pixels_arr, watermarked, _note = provenance.mark(np.asarray(pixels), options)
+            pixels_arr, watermarked, _note = provenance.mark(np.asarray(pixels), options, target)
             pixels = pixels_arr
         strip = not options.metadata
         data = md_mod.encode_image(pixels, target, text, studio, strip, extra_png_chunks=extra, quality=quality)

@@ -50,7 +50,7 @@ def export_image(
     elif generated is not None:
         data, _notes = provenance.encode_generated(generated, fmt, dest.name, options, pixels=pixels)
     elif ours:
-        marked, watermarked, _note = provenance.mark(pixels, options)
+        marked, watermarked, _note = provenance.mark(pixels, options, fmt)
         if options.metadata:
             text = md.a1111_text() if (md.prompt or md.raw) else None
             data = metadata.encode_image(marked, fmt, text, md.studio)

@@ -68,8 +68,11 @@ def parse_keep(value: str | Keep) -> Keep:
 # -- pixels ------------------------------------------------------------------------------
 
 
-def mark(pixels: np.ndarray, options: Options) -> tuple[np.ndarray, bool, str | None]:
-    """``(pixels, watermarked, note)``: the mark added when asked and possible, else a note why not."""
+def mark(pixels: np.ndarray, options: Options, fmt: str = "png") -> tuple[np.ndarray, bool, str | None]:
+    """``(pixels, watermarked, note)``: the mark added when asked and possible, else a note why not.
+
+    For PNG the mark is read back from the pixels here; JPEG/WebP read it back from the encoded
+    file instead (:func:`confirm_mark`)."""
     if not options.watermark or options.keep is Keep.NOTHING:
         return pixels, False, None
     arr = np.asarray(pixels)
@@ -79,6 +82,8 @@ def mark(pixels: np.ndarray, options: Options) -> tuple[np.ndarray, bool, str | 
     if note is not None:
         return pixels, False, note
     marked = watermark.embed(arr)
+    if fmt != "png":
+        return marked, True, None
     found = watermark.detect(marked)  # dwtDct fails on large saturated or near-white areas (colours clip)
     if not found.found:
         return pixels, False, (f"no invisible watermark: it does not hold in this picture's colours "
@@ -194,7 +199,7 @@ def encode_generated(img: GeneratedImage, fmt: str, title: str, options: Options
     notes = []
     if options.keep is Keep.NOTHING:
         notes.append(STRIP_ALL_WARNING)
-    marked_pixels, marked, note = mark(img.image if pixels is None else pixels, options)
+    marked_pixels, marked, note = mark(img.image if pixels is None else pixels, options, fmt)
     if note:
         notes.append(note)
     if options.metadata:
