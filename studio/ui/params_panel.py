@@ -191,6 +191,7 @@ class ParamsPanel(QWidget):
         index = self.model.findData(spec if spec else STARTER)
         self.model.setCurrentIndex(max(0, index))
         self._current_model_index = self.model.currentIndex()
+        self.model.setToolTip(self.model.itemData(self.model.currentIndex(), Qt.ToolTipRole) or "")
 
     def model_spec(self) -> str | None:
         data = self.model.currentData()
