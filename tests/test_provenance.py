@@ -21,6 +21,7 @@ from studio.engine import metadata as md
 from studio.engine import provenance
 from studio.engine.provenance import credentials, verify
 from studio.engine.provenance.source_type import COMPOSITE, TRAINED
+from studio.engine.errors import StudioError
 from studio.engine.request import Mode
 from studio.library import Library
 
@@ -142,7 +143,7 @@ def test_small_images_are_not_marked_and_say_so(tmp_path):
 
 def test_credentials_are_made_once_with_private_keys_0600(studio_home):
     first = credentials.load()
-    folder = studio_home / "provenance"
+    folder = studio_home / "provenance" / "install"
     for name in (credentials.ROOT_KEY, credentials.SIGNER_KEY):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600
     assert credentials.load() == first  # the same install keeps its certificate
@@ -213,3 +214,19 @@ def test_exported_edit_stays_valid_with_or_without_its_parent(tmp_path, keep):
         assert report.actions[0] == "c2pa.opened" and report.ingredients == ["the library's copy (parentOf)"]
     else:
         assert report.actions == ["c2pa.created [compositeWithTrainedAlgorithmicMedia]"] and report.ingredients == []
+
+
+def test_a_users_own_certificate_named_in_signer_json_signs(studio_home, tmp_path):
+    own = tmp_path / "own"
+    own.mkdir()
+    credentials._make(own)  # stands in for a certificate from the user's CA
+    (studio_home / "provenance").mkdir(exist_ok=True)
+    (studio_home / "provenance" / "signer.json").write_text(json.dumps(
+        {"certificate": str(own / credentials.SIGNER_CERT), "private_key": str(own / credentials.SIGNER_KEY)}))
+    assert credentials.load().own
+    path, _ = export(generated(scene(128, 128)), "png", tmp_path)
+    assert verify.verify_file(path, anchors=(own / credentials.ROOT_CERT).read_bytes()).c2pa == "trusted"
+    assert verify.verify_file(path).c2pa == "valid"  # not this install's root: intact, signer not trusted here
+    (studio_home / "provenance" / "signer.json").write_text("{broken")
+    with pytest.raises(StudioError, match="signer.json"):
+        credentials.load()

@@ -1,7 +1,8 @@
 """This install's signing credentials: a local root CA and an EC P-256 signing certificate.
 
-Made with ``cryptography`` on first use, offline, under ``STUDIO_HOME/provenance/``
-(private keys mode 0600). A user who has their own certificate (from a CA a
+Made with ``cryptography`` on first use, offline, under ``STUDIO_HOME/provenance/install/``
+(private keys mode 0600; written to a temporary folder and renamed into place, so two
+processes starting at once still agree on one set). A user who has their own certificate (from a CA a
 verifier trusts) names it in ``provenance/signer.json``::
 
     {"certificate": "/path/chain.pem", "private_key": "/path/key.pem",
@@ -49,9 +50,13 @@ def folder() -> Path:
     return paths.data_dir() / "provenance"
 
 
+def install_folder() -> Path:
+    return folder() / "install"
+
+
 def root_pem() -> bytes | None:
     """This install's root certificate (the trust anchor for its own files), once made."""
-    path = folder() / ROOT_CERT
+    path = install_folder() / ROOT_CERT
     return path.read_bytes() if path.is_file() else None
 
 
@@ -60,8 +65,8 @@ def _write_key(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)
 
 
-def _make() -> None:
-    """A root CA and a signing leaf with the extensions C2PA validators require."""
+def _make(out: Path) -> None:
+    """A root CA and a signing leaf with the extensions C2PA validators require, written into ``out``."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -109,11 +114,30 @@ def _make() -> None:
     def key(k) -> bytes:
         return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
-    out = folder()
     _write_key(out / ROOT_KEY, key(root_key))
     _write_key(out / SIGNER_KEY, key(leaf_key))
     atomic_write_bytes(out / SIGNER_CERT, pem(leaf) + pem(root))
-    atomic_write_bytes(out / ROOT_CERT, pem(root))  # last: its presence means the set is complete
+    atomic_write_bytes(out / ROOT_CERT, pem(root))
+
+
+def _make_once() -> None:
+    import shutil
+    import tempfile
+
+    folder().mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".new-", dir=folder()))
+    try:
+        _make(tmp)
+        os.chmod(tmp, 0o700)
+        try:
+            os.rename(tmp, install_folder())  # atomic; fails when another process got there first
+        except OSError:
+            if not (install_folder() / ROOT_CERT).is_file():
+                raise
+    except OSError as exc:
+        raise StudioError(f"Could not make this install's signing certificate in {folder()}: {exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _user_credentials(config: Path) -> Credentials:
@@ -132,8 +156,8 @@ def load() -> Credentials:
     config = folder() / USER_CONFIG
     if config.is_file():
         return _user_credentials(config)
+    base = install_folder()
     with _lock:
-        if not (folder() / ROOT_CERT).is_file() or not (folder() / SIGNER_KEY).is_file():
-            _make()
-    base = folder()
+        if not (base / ROOT_CERT).is_file():
+            _make_once()
     return Credentials((base / SIGNER_CERT).read_bytes(), (base / SIGNER_KEY).read_bytes())
