@@ -81,9 +81,7 @@ class ExportMixin:
             items.append((name, data))
             if sidecar:
                 stem = name[: -len(ext)]
-                if not options.metadata:
-                    side = ""
-                elif sidecar == "txt":
+                if sidecar == "txt":  # asked for explicitly: written even when the image is stripped
                     side = md.a1111_text() if md is not None else ""
                 else:
                     side = json.dumps(self._sidecar_json(entry, md), ensure_ascii=False, indent=2)
