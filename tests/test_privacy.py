@@ -31,6 +31,7 @@ NETWORK_EVENTS = {
     "urllib.Request", "http.client.connect",
 }
 _recorded: list[tuple[str, str]] | None = None
+IDLE_S = 45
 
 
 def _hook(event: str, args: tuple) -> None:
@@ -135,8 +136,10 @@ def test_whole_process_makes_no_network_system_call(tiny_sd_dir, tmp_path, studi
     script = (
         "from studio.cli.main import main; import sys;"
         f"assert main(['generate', 'a red star', '--model', {str(tiny_sd_dir)!r}, '--steps', '2', '--out', {str(tmp_path / 'o')!r}]) == 0;"
-        f"import glob; sys.exit(main(['verify', *glob.glob({str(tmp_path / 'o' / '*.png')!r})]))"
-    )
+        f"import glob; rc = main(['verify', *glob.glob({str(tmp_path / 'o' / '*.png')!r})]);"
+        # stay alive like a real session: background telemetry (onnxruntime's fires after ~30 s) gets its chance
+        "import time; time.sleep(IDLE_S); sys.exit(rc)"
+    ).replace("IDLE_S", str(IDLE_S))
     run = subprocess.run(
         ["strace", "-f", "-qq", "-s", "96", "-e", "trace=connect,bind,sendto,sendmsg", "-o", str(log), sys.executable, "-c", script],
         env=env, capture_output=True, text=True, timeout=600,
