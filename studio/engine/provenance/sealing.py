@@ -65,6 +65,22 @@ def parse_keep(value: str | Keep) -> Keep:
         raise ValueError(f"Unknown choice {value!r}; use {', '.join(k.value for k in Keep)}.") from None
 
 
+def warm_up() -> None:
+    """Import the signing and watermark libraries and make/load this install's certificate.
+
+    Their first import loads large native libraries while holding the GIL; doing it once at
+    start-up keeps that pause out of the GUI's way during a generation.
+    """
+    try:
+        from studio.engine.provenance import credentials
+
+        if c2pa_signing.available():
+            credentials.load()
+        watermark.available()
+    except Exception as exc:  # noqa: BLE001 - a broken signer shows up (with its message) at the first save
+        log.warning("provenance warm-up failed: %s", exc)
+
+
 # -- pixels ------------------------------------------------------------------------------
 
 
