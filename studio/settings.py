@@ -66,6 +66,7 @@ class Settings:
         if self.engine == "server" and self.server_url.strip():
             return self.server_url.strip(), self.server_token.strip()
         return "", ""
+    watermark_exports: bool = True  # the invisible watermark on saved/exported images (provenance)
 
     def validated(self) -> Settings:
         if self.device not in DEVICES:
@@ -84,6 +85,7 @@ class Settings:
             if not isinstance(getattr(self, name), str):
                 setattr(self, name, "")
         self.nearest_neighbour = bool(self.nearest_neighbour)
+        self.watermark_exports = bool(self.watermark_exports)
         return self
 
     @classmethod

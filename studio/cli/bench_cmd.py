@@ -19,6 +19,7 @@ SECTIONS = {
     "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),
     "upscale": ("studio.bench.upscale", "GAN upscaler vs bicubic/Lanczos/L1-only on held-out renders; speed, memory"),
     "metadata": ("studio.engine.metadata.bench", "100,000 hostile files through every metadata reader"),
+    "provenance": ("studio.engine.provenance.bench", "ms added per export: watermark, XMP source type, C2PA sign"),
     "starter": ("studio.starter.bench", "starter model: adherence on 200 held-out prompts, speed, size"),
     "server": ("studio.server.bench", "the server vs in-process: per-step overhead, preview delivery, cancel"),
     "style": ("studio.engine.style.bench", "style transfer: s/iteration (exact), s/image (fast), loss drop"),

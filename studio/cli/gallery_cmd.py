@@ -34,7 +34,11 @@ def register(subparsers) -> None:
     q.add_argument("ids", nargs="+", type=int, metavar="ID")
     q.add_argument("--to", required=True, type=Path, metavar="DIR|FILE.zip", help="a folder, or a .zip archive")
     q.add_argument("--format", choices=["png", "jpeg", "webp"], default=None, help="convert (default: keep each file's format)")
-    q.add_argument("--strip-metadata", action="store_true", help="write the pixels only, no metadata")
+    q.add_argument("--strip-metadata", action="store_true", help="write the pixels only, no metadata (same as --keep none)")
+    q.add_argument("--keep", choices=["all", "provenance", "none"], default=None,
+                   help="all: parameters and provenance (default); provenance: no generation parameters, "
+                   "keep the AI source type, Content Credentials and watermark; none: pixels only")
+    q.add_argument("--no-watermark", action="store_true", help="no invisible watermark in the exported files")
     q.add_argument("--template", default="{date}-{seed}-{prompt}", help="file-name template (default: %(default)s)")
     q.add_argument("--sidecar", choices=["txt", "json"], help="also write a .txt or .json beside each image")
     q.add_argument("--json", action="store_true", help="one JSON object per written file")
@@ -117,7 +121,13 @@ def run(args: argparse.Namespace) -> int:
                 strip=args.strip_metadata,
                 template=args.template,
                 sidecar=args.sidecar,
+                keep=args.keep,
+                watermark=not args.no_watermark,
             )
+            if args.strip_metadata or args.keep == "none":
+                from studio.engine.provenance import STRIP_ALL_WARNING
+
+                print(f"studio: warning: {STRIP_ALL_WARNING}", file=sys.stderr)
             for path in written:
                 print(json.dumps({"path": str(path)}) if args.json else path)
             return 0

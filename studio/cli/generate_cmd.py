@@ -50,6 +50,7 @@ def register(subparsers) -> None:
                    help="hires fix upscaler: a name from 'studio models' (default: the bundled GAN), Lanczos or Latent")
     p.add_argument("--out", type=Path, help="write PNGs into this folder instead of the gallery")
     p.add_argument("--json", action="store_true", help="one JSON object per image on stdout")
+    p.add_argument("--no-watermark", action="store_true", help="--out files without the invisible watermark")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     p.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16")
     p.add_argument("--allow-pickle", action="store_true", help="allow .ckpt/.bin weights (loaded weights-only)")
@@ -137,22 +138,26 @@ def _next_index(folder: Path) -> int:
     return max(numbers, default=-1) + 1
 
 
-def write_to_folder(images, folder: Path) -> list[dict]:
-    """Write each image as a PNG with metadata (atomically, never replacing a file); mask PNGs beside inpaints."""
+def write_to_folder(images, folder: Path, *, watermark: bool = True) -> list[dict]:
+    """Write each image as a PNG with metadata and provenance (atomically, never replacing a file); masks beside inpaints."""
     import io
     import itertools
 
     from PIL import Image
 
-    from studio.engine import metadata
+    from studio.engine import provenance
     from studio.fsutil import atomic_write_bytes, write_new_file
 
     folder.mkdir(parents=True, exist_ok=True)
     index = _next_index(folder)
     rows = []
     for img in images:
+        first = f"{index:05d}-{img.seed}.png"
+        data, notes = provenance.encode_generated(img, "png", first, provenance.Options.for_export(watermark=watermark))
+        for note in notes:
+            print(f"{first}: {note}", file=sys.stderr)
         names = (f"{i:05d}-{img.seed}.png" for i in itertools.count(index))
-        path = write_new_file(folder, names, metadata.encode_png(img))
+        path = write_new_file(folder, names, data)
         index = int(path.name[:5]) + 1
         mask = img.extra.get("mask")
         if mask is not None:
@@ -179,7 +184,7 @@ def write_to_gallery(images) -> list[dict]:
             close()
 
 
-def save(images, out: Path | None) -> tuple[list[dict], str | None]:
+def save(images, out: Path | None, *, watermark: bool = True) -> tuple[list[dict], str | None]:
     """Save to ``out`` or the gallery; when that fails, keep the images in a fallback folder.
 
     Returns the rows and, when the images did not land where asked, the one-line reason.
@@ -190,7 +195,7 @@ def save(images, out: Path | None) -> tuple[list[dict], str | None]:
     saved: list[dict] = []
     try:
         for img in images:  # one at a time: what was written before a failure stays where it is
-            saved += write_to_folder([img], out) if out is not None else write_to_gallery([img])
+            saved += write_to_folder([img], out, watermark=watermark) if out is not None else write_to_gallery([img])
         return saved, None
     except OSError as exc:
         reason = str(exc) if isinstance(exc, StorageError) else f"Could not write {out}: {exc.strerror or exc}"
@@ -245,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     finally:
         progress.close()
-    rows, problem = save(images, args.out)
+    rows, problem = save(images, args.out, watermark=not args.no_watermark)
     for img, row in zip(images, rows):
         record = {
             **row,

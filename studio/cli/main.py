@@ -13,8 +13,8 @@ import sys
 
 from studio import __version__
 
-SUBCOMMANDS = ["generate_cmd", "info_cmd", "gallery_cmd", "models_cmd", "upscale_cmd", "style_cmd", "bench_cmd",
-               "serve_cmd"]
+SUBCOMMANDS = ["generate_cmd", "info_cmd", "gallery_cmd", "models_cmd", "upscale_cmd", "style_cmd", "verify_cmd",
+               "bench_cmd", "serve_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:

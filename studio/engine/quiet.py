@@ -27,6 +27,9 @@ def silence_libraries() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # diffusers imports onnxruntime when it is installed (for OnnxRuntimeModel); onnxruntime 1.32 then
+    # reports to mobile.events.data.microsoft.com after ~30 s unless this is set before it loads
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     warnings.filterwarnings("ignore", category=FutureWarning, module=r"diffusers\..*")
     warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\..*")
     warnings.filterwarnings("ignore", message=r".*torchvision.*")

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from studio.engine import metadata as md_mod
+from studio.engine import provenance
 from studio.engine.errors import ImageLoadError, StudioError
 from studio.fsutil import StorageError, atomic_write_bytes, write_new_file
 from studio.library.entry import GalleryEntry
@@ -38,6 +40,8 @@ class ExportMixin:
         lossless: bool = False,
         max_side: int | None = None,
         scale: float | None = None,
+        keep: str | None = None,
+        watermark: bool = True,
     ) -> list[Path]:
         """Export images to a folder (or a ``.zip`` when ``dest`` ends with .zip).
 
@@ -49,7 +53,15 @@ class ExportMixin:
         ``lossless`` makes WebP lossless (pixels identical to the source). Resize
         with ``max_side`` (longest side in pixels, never enlarged) or ``scale``
         (a factor such as 0.5). Returns the files written (the archive for a zip).
+        ``keep``: all (default), provenance (no generation parameters) or none
+        (same as ``strip``); ``watermark``: add the invisible mark (256x256 and up).
+        Studio's images get the XMP source type and C2PA Content Credentials.
         """
+        try:
+            chosen = provenance.parse_keep(keep or ("none" if strip else "all"))
+        except ValueError as exc:
+            raise StudioError(str(exc)) from None
+        options = provenance.Options.for_export(chosen, watermark)
         dest = Path(dest)
         if fmt is not None:
             fmt = {"jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
@@ -80,12 +92,12 @@ class ExportMixin:
             except OSError as exc:
                 raise StorageError(exc.errno, f"Could not create the folder {folder}: {exc.strerror}") from exc
         for index, entry in enumerate(entries):
-            data, ext, md = self._export_bytes(entry, fmt, strip, quality, lossless, resize)
+            data, ext, md = self._export_bytes(entry, fmt, options, quality, lossless, resize)
             name = unique_name(render_template(template, entry, ext, index=index), taken, folder)
             items.append((name, data))
             if sidecar:
                 stem = name[: -len(ext)]
-                if sidecar == "txt":
+                if sidecar == "txt":  # asked for explicitly: written even when the image is stripped
                     side = md.a1111_text() if md is not None else ""
                 else:
                     side = json.dumps(self._sidecar_json(entry, md), ensure_ascii=False, indent=2)
@@ -141,7 +153,7 @@ class ExportMixin:
         self,
         entry: GalleryEntry,
         fmt: str | None,
-        strip: bool,
+        options: provenance.Options,
         quality: int,
         lossless: bool = False,
         resize: tuple[int | None, float | None] = (None, None),
@@ -155,8 +167,13 @@ class ExportMixin:
         target = fmt or source_fmt
         ext = md_mod.EXTENSIONS[target]
         resizing = resize[0] is not None or resize[1] is not None
-        if target == source_fmt and not strip and md.source == "studio" and not resizing and not (lossless and target == "webp"):
-            return path.read_bytes(), ext, md  # already carries everything: copy as is
+        ours = md.source == "studio"
+        title = path.stem + ext
+        marks = options.watermark and (md.width or 0) * (md.height or 0) >= 256 * 256
+        if (target == source_fmt and options.keep is provenance.Keep.ALL and ours and not marks and not resizing
+                and not (lossless and target == "webp")):
+            # already carries everything: copy as is (signed on the way if it was not yet)
+            return provenance.sealed_copy(path.read_bytes(), target, md.studio, title, options), ext, md
         try:
             with Image.open(path) as im:
                 im.load()
@@ -179,9 +196,18 @@ class ExportMixin:
                 "imported_from": md.source,
             }
         extra = {k: v for k, v in md.raw.items() if k not in (md_mod.A1111_CHUNK, md_mod.STUDIO_CHUNK)}
+        watermarked = False
+        if ours:
+            pixels_arr, watermarked, _note = provenance.mark(np.asarray(pixels), options, target)
+            pixels = pixels_arr
+        strip = not options.metadata
         data = md_mod.encode_image(
             pixels, target, text, studio, strip, extra_png_chunks=extra, quality=quality, lossless=lossless
         )
+        if ours:  # only Studio's own images get Studio's provenance
+            watermarked, _note = provenance.confirm_mark(data, target, watermarked)
+            record = provenance.record_from_studio(md.studio, title, parent=path, watermarked=watermarked, options=options)
+            data = provenance.seal(data, target, record, options)
         return data, ext, md
 
 

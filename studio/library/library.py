@@ -39,6 +39,7 @@ import numpy as np
 
 from studio import paths
 from studio.engine import metadata as md_mod
+from studio.engine import provenance
 from studio.engine.events import GeneratedImage
 from studio.fsutil import StorageError, atomic_write_bytes, describe_os_error, write_new_file
 from studio.library import db as dbmod
@@ -247,15 +248,16 @@ class Library(IndexingMixin, SearchMixin, OrganizeMixin, TrashMixin, ReconcileMi
     # -- adding ------------------------------------------------------------------------
 
     def add_generated(self, img: GeneratedImage, *, mask: np.ndarray | None = None) -> GalleryEntry:
-        """Write ``img`` as a PNG with its metadata (and ``mask`` beside it), then index it.
+        """Write ``img`` as a PNG with its metadata and provenance (and ``mask`` beside it), then index it.
 
         Safe with other processes saving at the same moment: the file name is
         claimed atomically and the row is new, never one that belongs to another file.
         """
         if self.read_only:
             raise self._read_only_error()
-        data = md_mod.encode_png(img)
         studio = md_mod.studio_metadata(img)
+        record = provenance.record_for(img, f"{img.seed}-{img.index}.png")
+        data = provenance.seal(md_mod.encode_png(img), "png", record, provenance.GALLERY)  # XMP source type, C2PA
         mask_data = None
         if mask is not None:
             arr = np.asarray(mask)

@@ -136,6 +136,13 @@ general image model: it only knows the world below.
 Licence: Apache-2.0 for the weights and the code that made them. The training
 data is rendered by the code (`studio/starter/render.py`); no external data.
 
+## Training data and limits
+Trained only on synthetic flat-colour scenes rendered by `studio/starter/render.py`: one or two
+simple shapes, letters or digits on a plain or two-colour gradient background. No photographs,
+people, artworks or scraped images were used, so it cannot draw anything else (no faces, photos or
+styles) and has learned nothing about people to be biased about; for the same reason it says
+nothing about the biases of real image models.
+
 ## What it draws
 One or two objects, each with a size ({", ".join(SIZE_NAMES)}), a colour and a shape, at a
 position ({", ".join(POSITION_NAMES)}), on a background of one colour or a

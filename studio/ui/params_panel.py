@@ -64,6 +64,7 @@ class ParamsPanel(QWidget):
         self.model.setMinimumContentsLength(14)
         self._fill_models([], None, scanned=False)
         self.model.activated.connect(self._model_activated)
+        self.model.currentIndexChanged.connect(lambda i: self.model.setToolTip(self.model.itemData(i, Qt.ToolTipRole) or ""))
 
         self.scheduler = QComboBox(objectName="scheduler")
         self.scheduler.addItems(SCHEDULER_NAMES)
@@ -177,6 +178,7 @@ class ParamsPanel(QWidget):
             self.model.addItem("starter (not installed)" if scanned else "starter", STARTER)
         for c in choices:
             self.model.addItem(c.name if c.spec else "starter", c.spec if c.spec is not None else STARTER)
+            self.model.setItemData(self.model.count() - 1, _card_tip(c.spec), Qt.ToolTipRole)  # training data, limits
             specs.add(c.spec)
         if selected and selected not in specs:
             self.model.addItem(Path(selected).name or selected, selected)
@@ -190,6 +192,7 @@ class ParamsPanel(QWidget):
         index = self.model.findData(spec if spec else STARTER)
         self.model.setCurrentIndex(max(0, index))
         self._current_model_index = self.model.currentIndex()
+        self.model.setToolTip(self.model.itemData(self.model.currentIndex(), Qt.ToolTipRole) or "")
 
     def model_spec(self) -> str | None:
         data = self.model.currentData()
@@ -396,3 +399,10 @@ class ParamsPanel(QWidget):
 
 def _snap8(value: float) -> int:
     return max(8, int(round(value / 8)) * 8)
+
+
+def _card_tip(spec: str | None) -> str:
+    """The model picker's tooltip: what the model card says about training data and limits."""
+    from studio.engine.model_card import training_statement
+
+    return "Training data and limits (model card): " + training_statement(spec)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -54,6 +55,10 @@ class SettingsDialog(QDialog):
         form.addRow("Precision", self.dtype)
         form.addRow("Preview every", self.preview_every)
         form.addRow("Data folder", folder_row)
+        self.watermark = QCheckBox("Invisible watermark on saved and exported images", objectName="watermarkExports")
+        self.watermark.setChecked(settings.watermark_exports)
+        self.watermark.setToolTip("dwtDct mark (images of 256x256 and up); C2PA Content Credentials are always added")
+        form.addRow("Provenance", self.watermark)
         note = QLabel("Device and precision (on this computer) reload the model. On a server, the server's own device is used. A new data folder (gallery, models) is used from the next launch.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -80,4 +85,5 @@ class SettingsDialog(QDialog):
             engine=self.engine.engine(),
             server_url=self.engine.url.text().strip(),
             server_token=self.engine.token.text().strip(),
+            watermark_exports=self.watermark.isChecked(),
         ).validated()

@@ -108,6 +108,9 @@ class Worker(QObject):
         except Exception as exc:  # a broken install: say so instead of dying silently
             self.model_state.emit("error", f"The engine could not start: {exc}")
             return
+        from studio.engine.provenance.sealing import warm_up
+
+        warm_up()  # signing libraries and certificate now, not while a picture is being made
         self.load_model(model)
 
     @Slot(object)

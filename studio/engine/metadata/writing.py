@@ -154,6 +154,8 @@ def encode_image(
                 _note(notes, f"The studio JSON ({len(packet)} bytes) is over the XMP limit of {_MAX_XMP_BYTES} bytes: left out.")
     if pil_format == "WEBP":
         kwargs["method"] = 4
+    if pil_format == "JPEG":
+        kwargs["subsampling"] = 0  # 4:4:4: full-resolution colour keeps edges and the invisible watermark
     im.save(out, pil_format, **kwargs)
     return out.getvalue()
 

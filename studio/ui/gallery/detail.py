@@ -23,6 +23,7 @@ from studio.library import GalleryEntry
 
 class _PreviewSignals(QObject):
     done = Signal(int, QImage, str)  # id, image, parameters text
+    provenance = Signal(int, str, str, str)  # id, level, badge text, details
 
 
 class _LoadPreview(QRunnable):
@@ -44,6 +45,15 @@ class _LoadPreview(QRunnable):
         except ImageLoadError as exc:
             text = str(exc)
         self.signals.done.emit(self.entry.id, image, text)
+        from studio.engine.provenance.verify import verify_file
+
+        try:
+            report = verify_file(self.entry.path)
+        except Exception as exc:  # noqa: BLE001 - a file that cannot be checked only loses its badge
+            self.signals.provenance.emit(self.entry.id, "none", "Provenance: cannot be checked", str(exc))
+            return
+        level, badge = report.badge()
+        self.signals.provenance.emit(self.entry.id, level, badge, "\n".join(report.lines()))
 
 
 class DetailPanel(QWidget):
@@ -56,6 +66,7 @@ class DetailPanel(QWidget):
         self._image: QImage | None = None
         self._signals = _PreviewSignals(self)
         self._signals.done.connect(self._loaded)
+        self._signals.provenance.connect(self._provenance)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
 
@@ -70,6 +81,8 @@ class DetailPanel(QWidget):
         self.params_text.setMaximumHeight(lines * 14 + 10)
         self.params_text.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.params_text.setLineWrapMode(QPlainTextEdit.WidgetWidth)
+        self.provenance_badge = QLabel("", objectName="galleryProvenance")
+        self.provenance_badge.setWordWrap(True)
 
         self.buttons: dict[str, QToolButton] = {}
         grid = QGridLayout()
@@ -110,6 +123,7 @@ class DetailPanel(QWidget):
         self.top.addWidget(self.preview, 1)
         self.top.addWidget(self.params_text, 0)
         layout.addLayout(self.top, 1)
+        layout.addWidget(self.provenance_badge)
         layout.addLayout(grid)
         self.show_entry(None)
 
@@ -134,10 +148,13 @@ class DetailPanel(QWidget):
             self.preview.setPixmap(QPixmap())
             self.preview.setText("No image selected")
             self.params_text.setPlainText("")
+            self.provenance_badge.setText("")
             return
         self.set_favourite(entry.favourite)
         self.preview.setText("Loading…")
         self.params_text.setPlainText(entry.prompt)
+        self.provenance_badge.setText("Provenance: checking…")
+        self.provenance_badge.setToolTip("")
         self._pool.start(_LoadPreview(entry, 1024, self._signals))
 
     def set_favourite(self, on: bool) -> None:
@@ -149,6 +166,14 @@ class DetailPanel(QWidget):
         self._image = image
         self.params_text.setPlainText(text)
         self._fit()
+
+    def _provenance(self, image_id: int, level: str, text: str, details: str) -> None:
+        if self.entry is None or self.entry.id != image_id:
+            return
+        colour = {"ok": "#3c9a5f", "warn": "#d05030"}.get(level, "palette(mid)")
+        self.provenance_badge.setStyleSheet(f"QLabel {{ color: {colour}; font-weight: 600; }}")
+        self.provenance_badge.setText(text)
+        self.provenance_badge.setToolTip(details)
 
     def _fit(self) -> None:
         if self._image is None or self._image.isNull():

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine.errors import StudioError
+from studio.engine.provenance import STRIP_ALL_WARNING
 from studio.library import Library
 
 PREVIEW_NAMES = 3
@@ -55,7 +56,18 @@ class ExportDialog(QDialog):
         )
         self.names_preview = QLabel("", objectName="exportNamesPreview")
         self.names_preview.setWordWrap(True)
-        self.strip = QCheckBox("Strip all metadata (pixels only)")
+        self.keep = QComboBox(objectName="exportKeep")
+        for label, value in (
+            ("Keep everything (parameters and provenance)", "all"),
+            ("Strip generation parameters, keep provenance", "provenance"),
+            ("Strip everything (pixels only)", "none"),
+        ):
+            self.keep.addItem(label, value)
+        self.keep_warning = QLabel(STRIP_ALL_WARNING, objectName="exportStripWarning", wordWrap=True)
+        self.keep_warning.setStyleSheet("color: #d08030")
+        self.keep_warning.setVisible(False)
+        self.keep.currentIndexChanged.connect(self._keep_changed)
+        self.watermark = QCheckBox("Invisible watermark (256x256 and up)", objectName="exportWatermark", checked=True)
         self.sidecar = QComboBox()
         for label, value in (("No sidecar file", None), (".txt beside each image (AUTOMATIC1111 text)", "txt"), (".json beside each image", "json")):
             self.sidecar.addItem(label, value)
@@ -72,7 +84,9 @@ class ExportDialog(QDialog):
         form.addRow("Size", self.resize_combo)
         form.addRow("File names", self.template)
         form.addRow("", self.names_preview)
-        form.addRow("", self.strip)
+        form.addRow("Metadata", self.keep)
+        form.addRow("", self.keep_warning)
+        form.addRow("", self.watermark)
         form.addRow("Sidecar", self.sidecar)
         form.addRow("", self.as_zip)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -101,6 +115,12 @@ class ExportDialog(QDialog):
         self.names_preview.setText("\n".join(names) + more)
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(True)
 
+    def _keep_changed(self, _index: int) -> None:
+        nothing = self.keep.currentData() == "none"
+        self.keep_warning.setVisible(nothing)
+        self.watermark.setEnabled(not nothing)
+        self.adjustSize()
+
     def template_text(self) -> str:
         return self.template.currentText().strip() or TEMPLATES[0]
 
@@ -110,7 +130,8 @@ class ExportDialog(QDialog):
         return {
             "fmt": self.format.currentData(),
             "template": self.template_text(),
-            "strip": self.strip.isChecked(),
+            "keep": self.keep.currentData(),
+            "watermark": self.watermark.isChecked() and self.keep.currentData() != "none",
             "sidecar": self.sidecar.currentData(),
             "quality": self.quality.value(),
             "lossless": self.lossless.isChecked(),
