@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.engine.request import GenerationRequest, InpaintArea, Mode
 from studio.ui.images import to_qimage
-from studio.ui.mask_panel import attach_to_window
+from studio.ui.mask_window import attach_to_window
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 

@@ -26,9 +26,11 @@ from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QWidget,
 )
 
@@ -36,9 +38,11 @@ from studio import __version__
 from studio.engine.errors import InvalidRequest, StudioError
 from studio.engine.request import GenerationRequest, Mode
 from studio.settings import Settings
-from studio.ui import aio
+from studio.ui import aio, job_flow, session
 from studio.ui.canvas_panel import CanvasPanel, format_eta
 from studio.ui.images import from_qimage, read_rgb, to_qimage
+from studio.ui.message_bar import MessageBar
+from studio.ui.mode_logic import ModeIndicator
 from studio.ui.params_panel import ParamsPanel
 from studio.ui.prompt_editor import PromptEditor
 from studio.ui.queue_panel import QueuePanel
@@ -58,6 +62,16 @@ def _unb64(text: str) -> QByteArray:
         return QByteArray(base64.b64decode(text.encode("ascii")))
     except ValueError:
         return QByteArray()
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area, so a dock still works when the window is small."""
+    scroll = QScrollArea()
+    scroll.setObjectName(f"{widget.objectName() or 'panel'}Scroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.NoFrame)
+    scroll.setWidget(widget)
+    return scroll
 
 
 STARTER_SAMPLE_PROMPT = "a large red star on the left and a small blue circle at the bottom right, yellow to green gradient background"
@@ -94,11 +108,15 @@ class MainWindow(QMainWindow):
         # centre and docks
         self.canvas_panel = CanvasPanel(self)
         self.canvas = self.canvas_panel.canvas
+        self.messages = MessageBar(self.canvas_panel)  # errors stay until dismissed
+        self.canvas_panel.layout().insertWidget(0, self.messages)
         self.setCentralWidget(self.canvas_panel)
         self.prompt_editor = PromptEditor(parent=self)
+        self._session = session.load_state()
         if initial_model is None and not len(self.prompt_editor.history):
             # first launch on the starter model: a prompt it knows, ready for Ctrl+Enter
             self.prompt_editor.set_text(STARTER_SAMPLE_PROMPT, "")
+        session.restore_prompt(self, self._session)
         self.params = ParamsPanel(self)
         self.params.restore_settings(self.settings.params)
         # a model's recommended settings (studio_defaults.json) fill the panel when it is picked, and on
@@ -107,7 +125,7 @@ class MainWindow(QMainWindow):
         self.params.set_model_spec(initial_model)
         self.canvas_panel.nearest_button.setChecked(self.settings.nearest_neighbour)
         self.prompt_dock = self.add_dock(self.prompt_editor, "Prompt", Qt.LeftDockWidgetArea, "promptDock")
-        self.params_dock = self.add_dock(self.params, "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
+        self.params_dock = self.add_dock(_scrolling(self.params), "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
         # the gallery (library, SQLite, thumbnails) is built right after the window is shown
         self.gallery = None
         opening = QLabel("Opening the gallery…", alignment=Qt.AlignCenter)
@@ -127,6 +145,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.model_label, 1)
 
         self._make_actions()
+        self.mode_indicator = ModeIndicator(self)  # the mode and size that will run, on Generate and here
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
 
@@ -169,7 +188,7 @@ class MainWindow(QMainWindow):
         """Mask painting for Inpaint mode (issue 5's panel, docked through this window's hooks)."""
         if self.masking is not None:
             return
-        from studio.ui.mask_panel import attach_to_window
+        from studio.ui.mask_window import attach_to_window
 
         attach_to_window(self)  # sets self.masking, self.mask_dock and self.mask_provider
 
@@ -247,6 +266,7 @@ class MainWindow(QMainWindow):
         tools.setObjectName("mainToolBar")
         for act in (self.generate_action, self.cancel_action, self.undo_action, self.redo_action, self.save_action, self.settings_action):
             tools.addAction(act)
+        tools.widgetForAction(self.generate_action).setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
 
     # -- layout persistence ----------------------------------------------------------------
 
@@ -276,8 +296,9 @@ class MainWindow(QMainWindow):
         s.nearest_neighbour = self.canvas_panel.nearest_button.isChecked()
         try:
             s.save(self.settings_path)
+            session.save_session(self)
         except OSError as exc:
-            self.statusBar().showMessage(str(exc), 10000)
+            self.messages.show_error(f"Could not save the settings or the session: {exc}")
 
     # -- engine ---------------------------------------------------------------------------------
 
@@ -287,6 +308,7 @@ class MainWindow(QMainWindow):
             return
         self._open_gallery()
         self._attach_masking()
+        session.restore_session(self, self._session)
         s = self.settings
         self.gen = GeneratorThread(EngineOptions(s.device, s.dtype, s.preview_every), self)
         w = self.gen.worker
@@ -337,17 +359,7 @@ class MainWindow(QMainWindow):
     # -- generation -----------------------------------------------------------------------------
 
     def build_request(self) -> GenerationRequest:
-        prompt, negative = self.prompt_editor.text()
-        values = self.params.values()
-        mode = values["mode"]
-        init = self.params.init_image() if mode is not Mode.TXT2IMG else None
-        mask = None
-        if mode is Mode.INPAINT and self.mask_provider is not None:
-            mask = self.mask_provider()
-        request = GenerationRequest(prompt=prompt, negative_prompt=negative, init_image=init, mask=mask, **values)
-        if mode is Mode.INPAINT and self.masking is not None:
-            request = self.masking.apply_to_request(request)  # area, padding, blur, masked content
-        return request
+        return job_flow.build_request(self)
 
     def generate(self) -> object | None:
         """Queue a job from the prompt and parameters (runs next, or after the running one)."""
@@ -356,8 +368,9 @@ class MainWindow(QMainWindow):
         try:
             request = self.build_request()
         except InvalidRequest as exc:
-            self.statusBar().showMessage(str(exc), 8000)
+            self.messages.show_error(str(exc))
             return None
+        self.messages.dismiss_info()
         job = self.gen.submit(request)
         self._jobs[job.id] = (request, self._target_size(request))
         self.prompt_editor.remember()
@@ -366,14 +379,7 @@ class MainWindow(QMainWindow):
         return job
 
     def _target_size(self, request: GenerationRequest) -> tuple[int, int]:
-        if request.width and request.height:
-            return request.width, request.height
-        if request.init_image is not None:
-            h, w = request.init_image.shape[:2]
-            return w - w % 8, h - h % 8
-        if self.model_info is not None:
-            return self.model_info.native_width, self.model_info.native_height
-        return 0, 0
+        return job_flow.target_size(self, request)
 
     def cancel(self) -> None:
         if self.gen is not None and self.gen.cancel() is not None:
@@ -419,6 +425,7 @@ class MainWindow(QMainWindow):
             self._preview_stamp = None
 
     def _on_job_finished(self, job_id: int, images: list) -> None:
+        request = self._jobs.get(job_id, (None,))[0]
         self._finish_job(job_id)
         if not images:
             return
@@ -426,6 +433,7 @@ class MainWindow(QMainWindow):
         self._shown_job = job_id
         qimages = [to_qimage(g.image) for g in images]
         self._generated_for = {id(q): g for q, g in zip(qimages, images)}
+        job_flow.adopt_masks(self, request, qimages)
         self.canvas_panel.strip.set_images(qimages)
         self.canvas.set_image(qimages[0], None, "Generate")
         self.params.set_last_seed(images[0].seed)
@@ -452,7 +460,7 @@ class MainWindow(QMainWindow):
         self._finish_job(job_id)
         self.canvas.restore()
         self.canvas_panel.reset_progress("Failed")
-        self.statusBar().showMessage(message, 15000)
+        self.messages.show_error(message)
 
     def _on_job_cancelled(self, job_id: int) -> None:
         self._finish_job(job_id)

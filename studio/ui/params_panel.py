@@ -49,6 +49,7 @@ class ParamsPanel(QWidget):
     changed = Signal()
     model_chosen = Signal(object)  # spec (None = starter model)
     mode_changed = Signal(object)  # Mode: the hook the inpainting panel listens to
+    init_changed = Signal()  # an init image was set or forgotten
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -90,6 +91,7 @@ class ParamsPanel(QWidget):
         self.preset = QComboBox(objectName="sizePreset")
         for label, w, h in SIZE_PRESETS:
             self.preset.addItem(label, (w, h))
+        self.preset.addItem("Custom size", None)  # shown while the fields match no preset
         self.preset.activated.connect(self._preset_chosen)
         self.width_spin = QSpinBox(objectName="width", minimum=0, maximum=MAX_SIZE, singleStep=8, value=0)
         self.height_spin = QSpinBox(objectName="height", minimum=0, maximum=MAX_SIZE, singleStep=8, value=0)
@@ -105,6 +107,12 @@ class ParamsPanel(QWidget):
         size_row.addWidget(QLabel("×"))
         size_row.addWidget(self.height_spin, 1)
         size_row.addWidget(self.lock_ratio)
+        # what will run ("runs at 64x64, scaled to 1x1"), and out-of-range values typed in a field
+        self.size_note = QLabel("", objectName="sizeNote", wordWrap=True)
+        self.range_note = QLabel("", objectName="rangeNote", wordWrap=True)
+        from studio.ui.size_logic import RangeHints
+
+        self.range_hints = RangeHints(self.range_note, self)
 
         self.batch = QSpinBox(objectName="batch", minimum=1, maximum=MAX_BATCH, value=1)
 
@@ -139,6 +147,7 @@ class ParamsPanel(QWidget):
         form.addRow("Seed", seed_row)
         form.addRow("Size", self.preset)
         form.addRow("", size_row)
+        form.addRow("", self.size_note)
         form.addRow("Batch", self.batch)
         form.addRow("Mode", self.mode)
         form.addRow("Init image", init_row)
@@ -146,8 +155,12 @@ class ParamsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
+        layout.addWidget(self.range_note)
         layout.addStretch(1)
         self._update_init_widgets()
+        for spin, name in ((self.steps, "Steps"), (self.cfg, "CFG scale"), (self.width_spin, "Width"),
+                           (self.height_spin, "Height"), (self.batch, "Batch")):
+            self.range_hints.watch(spin, name)
 
         for w in (self.steps, self.cfg, self.batch, self.width_spin, self.height_spin):
             w.valueChanged.connect(self.changed)
@@ -255,6 +268,8 @@ class ParamsPanel(QWidget):
     # -- size -------------------------------------------------------------------------------------
 
     def _preset_chosen(self, index: int) -> None:
+        if self.preset.itemData(index) is None:
+            return
         w, h = self.preset.itemData(index)
         self._set_size(w, h)
         if self.lock_ratio.isChecked():
@@ -281,9 +296,8 @@ class ParamsPanel(QWidget):
                 self.width_spin.setValue(_snap8(value * self._ratio))
             self._updating = False
         w, h = self.width_spin.value(), self.height_spin.value()
-        index = next((i for i, (_, pw, ph) in enumerate(SIZE_PRESETS) if (pw, ph) == (w, h)), -1)
-        if index >= 0:
-            self.preset.setCurrentIndex(index)
+        index = next((i for i, (_, pw, ph) in enumerate(SIZE_PRESETS) if (pw, ph) == (w, h)), len(SIZE_PRESETS))
+        self.preset.setCurrentIndex(index)  # "Custom size" when no preset matches
 
     # -- mode and init image ----------------------------------------------------------------------
 
@@ -307,6 +321,7 @@ class ParamsPanel(QWidget):
         if switch_mode and self.current_mode() is Mode.TXT2IMG:
             self.set_mode(Mode.IMG2IMG)
         self._update_init_widgets()
+        self.init_changed.emit()
 
     def init_image(self) -> np.ndarray | None:
         return self._init_image
@@ -318,6 +333,7 @@ class ParamsPanel(QWidget):
         if self.current_mode() is not Mode.TXT2IMG:
             self.set_mode(Mode.TXT2IMG)
         self._update_init_widgets()
+        self.init_changed.emit()
 
     def _update_init_widgets(self) -> None:
         uses_init = self.current_mode() is not Mode.TXT2IMG
