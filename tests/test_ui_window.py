@@ -240,7 +240,7 @@ def test_export_keeps_the_metadata(qtbot, window, tmp_path):
 def test_invalid_request_is_reported_not_queued(qtbot, window):
     window.prompt_editor.set_text("")
     assert window.generate() is None
-    assert "prompt" in window.statusBar().currentMessage().lower()
+    assert "prompt" in window.messages.text().lower()  # inline, until dismissed
     assert len(window.gen.queue) == 0
 
 

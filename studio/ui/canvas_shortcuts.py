@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
@@ -72,6 +74,9 @@ class CanvasShortcuts(QObject):
         return vp.rect().contains(vp.mapFromGlobal(QCursor.pos())) and vp.window().isActiveWindow()
 
     def eventFilter(self, obj, event) -> bool:
+        if not shiboken6.isValid(self.canvas):  # the window is being torn down
+            self._detach()
+            return False
         kind = event.type()
         if obj is self.canvas.viewport():
             if kind in (QEvent.Enter, QEvent.MouseMove, QEvent.HoverMove):

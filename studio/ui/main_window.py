@@ -26,11 +26,9 @@ from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QWidget,
 )
 
@@ -40,6 +38,7 @@ from studio.engine.request import GenerationRequest, Mode
 from studio.settings import Settings
 from studio.ui import aio, job_flow, session
 from studio.ui.canvas_panel import CanvasPanel, format_eta
+from studio.ui.fit_screen import fit_docks, scrolling
 from studio.ui.images import from_qimage, read_rgb, to_qimage
 from studio.ui.message_bar import MessageBar
 from studio.ui.mode_logic import ModeIndicator
@@ -62,16 +61,6 @@ def _unb64(text: str) -> QByteArray:
         return QByteArray(base64.b64decode(text.encode("ascii")))
     except ValueError:
         return QByteArray()
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area, so a dock still works when the window is small."""
-    scroll = QScrollArea()
-    scroll.setObjectName(f"{widget.objectName() or 'panel'}Scroll")
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.NoFrame)
-    scroll.setWidget(widget)
-    return scroll
 
 
 STARTER_SAMPLE_PROMPT = "a large red star on the left and a small blue circle at the bottom right, yellow to green gradient background"
@@ -125,7 +114,7 @@ class MainWindow(QMainWindow):
         self.params.set_model_spec(initial_model)
         self.canvas_panel.nearest_button.setChecked(self.settings.nearest_neighbour)
         self.prompt_dock = self.add_dock(self.prompt_editor, "Prompt", Qt.LeftDockWidgetArea, "promptDock")
-        self.params_dock = self.add_dock(_scrolling(self.params), "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
+        self.params_dock = self.add_dock(scrolling(self.params), "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
         # the gallery (library, SQLite, thumbnails) is built right after the window is shown
         self.gallery = None
         opening = QLabel("Opening the gallery…", alignment=Qt.AlignCenter)
@@ -327,6 +316,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.cancel_requested.connect(self.cancel)
         self.queue_dock.widget().deleteLater()
         self.queue_dock.setWidget(self.queue_panel)
+        fit_docks(self)  # every panel scrolls: the window fits 1280x720 and 200% scale
         self._on_model_state("loading", "Loading model…")
         self.gen.start(self.params.model_spec())
         self.params.refresh_models()

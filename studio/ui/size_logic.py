@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QAbstractSpinBox, QLabel
 
 from studio.engine.request import MIN_SIZE, Mode
@@ -93,11 +93,24 @@ class RangeHints(QObject):
         special = f" ({lo} = {spin.specialValueText()})" if spin.specialValueText() else ""
         spin.setToolTip(f"{name}: {lo} to {hi}{special}")
         spin.lineEdit().textEdited.connect(lambda text, s=spin: self._edited(s, text))
+        spin.installEventFilter(self)  # keys the spin box rejects (9999 in a 1-99 field)
+        spin.lineEdit().installEventFilter(self)
         spin.editingFinished.connect(lambda s=spin: self._check(s))
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.KeyPress and event.text().isdigit():
+            spin = next((s for s in self._spins if obj is s or s.lineEdit() is obj), None)
+            if spin is not None:
+                line = spin.lineEdit()
+                text = line.text()
+                start = line.selectionStart() if line.hasSelectedText() else line.cursorPosition()
+                end = start + len(line.selectedText()) if line.hasSelectedText() else start
+                self._edited(spin, text[:start] + event.text() + text[end:])
+        return False
 
     def _edited(self, spin, text: str) -> None:
         name = self._spins[spin]
-        raw = text.removesuffix(spin.suffix()).strip()
+        raw = text.removeprefix(spin.prefix()).removesuffix(spin.suffix()).strip()
         try:
             typed = float(raw)
         except ValueError:

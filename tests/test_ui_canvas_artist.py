@@ -1,0 +1,320 @@
+"""Issue 17: the canvas and its masks, driven in the real window with real mouse and key events.
+
+The window runs the real worker thread on the tiny pipeline; the mask is painted
+with QTest mouse drags on the canvas viewport, tools are picked by clicking their
+buttons or pressing their keys over the canvas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from test_ui_window import GEN_TIMEOUT, gallery_entries, open_window, qloop, wait_ready  # noqa: F401
+
+from studio.engine.request import Mode
+from studio.ui.images import to_qimage
+from studio.ui.mask_tools import ToolMode
+from studio.ui.mode_logic import MODE_NAMES
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+@pytest.fixture
+def window(qtbot, qloop, tiny_sd_dir):  # noqa: F811
+    w = open_window(qtbot, tiny_sd_dir, steps=3)
+    w.resize(1400, 900)
+    wait_ready(qtbot, w)
+    w.mask_dock.raise_()
+    return w
+
+
+def _picture(w=64, h=64, colour=(30, 60, 200)):
+    img = np.zeros((h, w, 3), np.uint8)
+    img[...] = colour
+    img[: h // 4, : w // 4] = (250, 250, 250)
+    return img
+
+
+def put_image(qtbot, window, tmp_path, img, name="base.png"):
+    path = tmp_path / name
+    Image.fromarray(img).save(path)
+    window.open_image(str(path))
+    qtbot.waitUntil(lambda: window.canvas.image_size().width() == img.shape[1] and window.params.init_image() is not None
+                    and window.canvas.current_path() == str(path), timeout=10_000)
+    window.canvas.fit()
+
+
+def view_point(window, x, y) -> QPoint:
+    return window.canvas.mapFromScene(float(x), float(y))
+
+
+def drag(window, points, button=Qt.LeftButton):
+    vp = window.canvas.viewport()
+    pts = [view_point(window, x, y) for x, y in points]
+    QTest.mouseMove(vp, pts[0])
+    QTest.mousePress(vp, button, Qt.NoModifier, pts[0])
+    for p in pts[1:]:
+        QTest.mouseMove(vp, p)
+    QTest.mouseRelease(vp, button, Qt.NoModifier, pts[-1])
+
+
+def click(widget):
+    from PySide6.QtWidgets import QCheckBox
+
+    # a check box is hit on its box and label, not across its whole stretched width
+    pos = QPoint(8, widget.height() // 2) if isinstance(widget, QCheckBox) else widget.rect().center()
+    QTest.mouseClick(widget, Qt.LeftButton, Qt.NoModifier, pos)
+
+
+def hover_canvas(window, x=10, y=10):
+    QTest.mouseMove(window.canvas.viewport(), view_point(window, x, y))
+
+
+def refresh(qtbot, window):
+    qtbot.wait(20)  # the mode indicator updates on the next event-loop turn
+
+
+# -- 1 and 2: choosing a tool arms it; a visible mask drives inpaint ---------------------------
+
+def test_brush_button_arms_painting_and_the_mask_makes_generate_inpaint(qtbot, window, tmp_path):
+    img = _picture()
+    put_image(qtbot, window, tmp_path, img)
+    window.params.set_mode(Mode.TXT2IMG)  # the user left Mode on "Text to image"
+    refresh(qtbot, window)
+    assert window.generate_action.text() == "Generate"
+    masking = window.masking
+    click(masking.panel.tool_buttons[ToolMode.BRUSH])
+    assert masking.panel.paint_button.isChecked() and window.canvas.tool() is masking.tool, "choosing the brush arms it"
+    masking.panel.size_spin.setValue(10)
+    drag(window, [(20, 40), (32, 40), (44, 40)])
+    assert masking.mask.data[40, 32] == 255
+    refresh(qtbot, window)
+    assert window.params.current_mode() is Mode.INPAINT, "the Mode picker follows the mask"
+    assert "inpaint" in window.generate_action.text().lower()
+    assert window.mode_indicator.label.text().startswith("Inpaint · mask")
+    window.prompt_editor.set_text("a yellow square")
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        QTest.keyClick(window.prompt_editor.prompt, Qt.Key_Return, Qt.ControlModifier)
+    result = window.last_images[0]
+    assert result.request.mode is Mode.INPAINT
+    assert np.array_equal(result.request.mask, masking.mask.data)
+    far = masking.mask.data == 0
+    far[30:50] = False  # the feathered edge of the stroke may change
+    assert np.array_equal(result.image[far], img[far]), "0 pixels changed outside the mask"
+
+
+def test_picking_another_mode_hides_the_mask_visibly_never_ignores_it(qtbot, window, tmp_path):
+    put_image(qtbot, window, tmp_path, _picture())
+    window.prompt_editor.set_text("a cat")
+    masking = window.masking
+    click(masking.panel.tool_buttons[ToolMode.RECT])
+    drag(window, [(10, 10), (30, 30)])
+    refresh(qtbot, window)
+    assert window.params.current_mode() is Mode.INPAINT
+    combo = window.params.mode
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key_Home)  # "Text to image"
+    refresh(qtbot, window)
+    assert not masking.panel.show_check.isChecked() and not masking.layer.isVisible()
+    assert "mask is hidden" in window.messages.text()
+    assert window.generate_action.text() == "Generate"
+    assert window.build_request().mode is Mode.TXT2IMG and window.build_request().mask is None
+    # H over the canvas shows it again: inpaint again
+    hover_canvas(window)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key_H)
+    refresh(qtbot, window)
+    assert masking.layer.isVisible() and window.params.current_mode() is Mode.INPAINT
+    assert window.build_request().mode is Mode.INPAINT
+
+
+def test_inpaint_without_a_mask_says_what_to_do_inline(qtbot, window, tmp_path):
+    put_image(qtbot, window, tmp_path, _picture())
+    window.params.set_mode(Mode.INPAINT)
+    refresh(qtbot, window)
+    assert window.generate_action.text() == "Inpaint: paint a mask"
+    window.generate()
+    text = window.messages.text()
+    assert "paint over the area to repaint" in text and "white" not in text
+    qtbot.wait(300)
+    assert window.messages.isVisible(), "errors stay until dismissed"
+    click(window.messages.close_button)
+    assert not window.messages.isVisible()
+
+
+# -- 3: checked toggles look pressed ----------------------------------------------------------------
+
+def test_checked_toggles_are_visibly_pressed_in_the_dark_theme(qtbot, window, qapp):
+    from studio.ui.theme import apply_dark_theme
+
+    apply_dark_theme(qapp)
+    try:
+        buttons = [window.masking.panel.paint_button, window.masking.panel.tool_buttons[ToolMode.ERASER],
+                   window.params.random_seed, window.params.lock_ratio]
+        for b in buttons:
+            b.setChecked(False)
+            qtbot.wait(10)
+            off = b.grab().toImage().pixelColor(3, b.height() // 2)
+            b.setChecked(True)
+            qtbot.wait(10)
+            on = b.grab().toImage().pixelColor(3, b.height() // 2)
+            assert on.blue() - off.blue() > 60 and on.lightness() > off.lightness(), (b.objectName(), off.name(), on.name())
+    finally:
+        qapp.setStyleSheet("")
+
+
+# -- 4: canvas shortcuts ----------------------------------------------------------------------------
+
+def test_tool_keys_work_over_the_canvas_after_clicking_a_panel_button(qtbot, window, tmp_path):
+    put_image(qtbot, window, tmp_path, _picture())
+    masking = window.masking
+    settings = masking.settings
+    click(masking.panel.findChild(type(masking.panel.paint_button), "maskClear"))
+    focus = QApplication.focusWidget()
+    assert focus is not window.canvas
+    hover_canvas(window)
+    QTest.keyClick(focus, Qt.Key_E)
+    assert settings.mode is ToolMode.ERASER and masking.panel.tool_buttons[ToolMode.ERASER].isChecked()
+    assert window.canvas.tool() is masking.tool, "a tool key arms painting"
+    before = settings.size
+    QTest.keyClick(focus, Qt.Key_BracketRight)
+    assert settings.size > before
+    QTest.keyClick(focus, Qt.Key_B)
+    assert settings.mode is ToolMode.BRUSH
+    assert not masking.mask.data.any(), "no click on the canvas was needed, so nothing was painted"
+    # typing in the prompt is never stolen, even with the pointer over the canvas
+    edit = window.prompt_editor.prompt
+    edit.setFocus()
+    edit.clear()
+    hover_canvas(window)
+    QTest.keyClicks(edit, "bee")
+    assert edit.toPlainText() == "bee" and settings.mode is ToolMode.BRUSH
+    # and away from the canvas a key is the focused widget's
+    QTest.mouseMove(window.params.steps, QPoint(5, 5))
+    QTest.mouseMove(window.canvas.viewport(), QPoint(-50, -50))
+    click(masking.panel.findChild(type(masking.panel.paint_button), "maskFill"))
+    window.canvas_shortcuts._over = False
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key_E)
+    assert settings.mode is ToolMode.BRUSH
+
+
+# -- 5: overlay look ---------------------------------------------------------------------------------
+
+def test_overlay_colour_opacity_edge_and_toggle(qtbot, window, tmp_path):
+    put_image(qtbot, window, tmp_path, _picture())
+    masking = window.masking
+    click(masking.panel.tool_buttons[ToolMode.RECT])
+    drag(window, [(16, 16), (40, 40)])
+    edge = masking.layer.edge_image()
+    y = 28
+    xs = [x for x in range(64) if edge.pixelColor(x, y).alpha() == 255]
+    assert xs and min(xs) <= 17 and max(xs) >= 38, "the mask has an opaque edge"
+    assert edge.pixelColor(28, 28).alpha() == 0, "no edge inside"
+    combo = masking.panel.colour_combo
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key_Down)  # red -> cyan
+    tint = masking.layer.tinted_image().pixelColor(28, 28)
+    assert (tint.red(), tint.green(), tint.blue()) == (0, 220, 255)
+    masking.panel.opacity_slider.setFocus()
+    QTest.keyClick(masking.panel.opacity_slider, Qt.Key_PageUp)
+    assert masking.layer.fill_opacity() > 0.5
+    click(masking.panel.edge_check)
+    assert not masking.layer.show_edge()
+    hover_canvas(window)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key_H)
+    assert not masking.layer.isVisible() and not masking.mask_active()
+
+
+# -- 6: a mask belongs to its image ----------------------------------------------------------------------
+
+def test_a_mask_stays_with_the_image_it_was_painted_on(qtbot, window, tmp_path):
+    put_image(qtbot, window, tmp_path, _picture())
+    masking = window.masking
+    click(masking.panel.tool_buttons[ToolMode.RECT])
+    drag(window, [(10, 10), (30, 30)])
+    painted = masking.mask.data.copy()
+    put_image(qtbot, window, tmp_path, _picture(colour=(200, 40, 40)), "other.png")  # same size
+    assert not masking.mask.data.any(), "another image of the same size does not inherit the mask"
+    refresh(qtbot, window)
+    assert window.params.current_mode() is not Mode.INPAINT or window.generate_action.text() == "Inpaint: paint a mask"
+    window.canvas.undo_stack.undo()  # back to the first image: its mask comes back
+    assert np.array_equal(masking.mask.data, painted)
+
+
+# -- 11: odd sizes -------------------------------------------------------------------------------------
+
+def test_odd_sizes_say_what_will_run_and_show_ranges(qtbot, window, tmp_path):
+    info = window.model_info
+    put_image(qtbot, window, tmp_path, np.full((1, 1, 3), 120, np.uint8), "dot.png")
+    refresh(qtbot, window)
+    assert window.build_request().mode is Mode.IMG2IMG
+    status = window.mode_indicator.label.text()
+    assert status.startswith(MODE_NAMES[Mode.IMG2IMG]) and f"runs at {info.native_width}x{info.native_height}, scaled to 1x1" in status
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    assert window.last_images[0].image.shape == (1, 1, 3), "a 1x1 init runs at native size and scales back"
+    # a wide init: the native pixel count at its aspect, not 39x it
+    put_image(qtbot, window, tmp_path, np.full((30, 500, 3), 90, np.uint8), "wide.png")
+    refresh(qtbot, window)
+    plan = window.mode_indicator.label.text().split("runs at ")[1].split(",")[0]
+    w, h = (int(v) for v in plan.split("x"))
+    assert w * h <= 1.5 * info.native_width * info.native_height and w > h
+    # a nonsense number typed in a field shows the range and the value used
+    spin = window.params.width_spin
+    spin.setFocus()
+    spin.selectAll()
+    QTest.keyClicks(spin, "7")
+    note = window.params.range_note
+    assert note.isVisible() and "16" in note.text()
+    QTest.keyClick(spin, Qt.Key_Tab)
+    assert window.params.preset.currentText() == "Custom size", "not 'Model's native size' while 7 is set"
+    window.generate()
+    assert "at least 16" in window.messages.text()
+    steps = window.params.steps
+    steps.setFocus()
+    steps.selectAll()
+    QTest.keyClicks(steps, "9999")
+    assert "99" in note.text() and "will be used" in note.text()
+
+
+# -- 12: brush relative to the image -------------------------------------------------------------------
+
+def test_brush_is_sized_relative_to_the_image(qtbot, window, tmp_path):
+    put_image(qtbot, window, tmp_path, _picture(128, 128), "small.png")
+    small = window.masking.settings.size
+    assert 4 <= small <= 12, small
+    put_image(qtbot, window, tmp_path, _picture(512, 512), "big.png")
+    assert window.masking.settings.size == pytest.approx(small * 4, abs=2)
+
+
+# -- 13: the session comes back -----------------------------------------------------------------------------
+
+def test_restart_restores_prompt_canvas_mask_mode_and_mask_settings(qtbot, qloop, tiny_sd_dir, tmp_path):  # noqa: F811
+    w = open_window(qtbot, tiny_sd_dir, steps=3)
+    wait_ready(qtbot, w)
+    put_image(qtbot, w, tmp_path, _picture())
+    w.prompt_editor.set_text("a red star", "blurry")
+    masking = w.masking
+    click(masking.panel.tool_buttons[ToolMode.RECT])
+    drag(w, [(10, 10), (30, 30)])
+    painted = masking.mask.data.copy()
+    masking.panel.set_colour((255, 220, 0))
+    masking.panel.opacity_slider.setValue(70)
+    w.mask_dock.raise_()
+    qtbot.waitUntil(lambda: not w.mask_dock.visibleRegion().isEmpty(), timeout=5000)
+    w.close()
+    w2 = open_window(qtbot, tiny_sd_dir, steps=None)
+    wait_ready(qtbot, w2)
+    assert w2.prompt_editor.text() == ("a red star", "blurry")
+    assert w2.canvas.image_size().width() == 64
+    assert np.array_equal(w2.masking.mask.data, painted)
+    assert w2.params.current_mode() is Mode.INPAINT
+    assert tuple(w2.masking.panel.colour_combo.currentData()) == (255, 220, 0)
+    assert w2.masking.panel.opacity_slider.value() == 70
+    assert w2.masking.settings.mode is ToolMode.RECT
+    qtbot.waitUntil(lambda: w2.mask_dock.isVisible(), timeout=5000)
+    assert not w2.mask_dock.visibleRegion().isEmpty(), "the Mask dock is where it was left"
+    w2.close()
