@@ -38,3 +38,18 @@ def fit_docks(window) -> None:
     for label in window.statusBar().findChildren(QLabel):
         label.setSizePolicy(QSizePolicy.Ignored, label.sizePolicy().verticalPolicy())
         label.setMinimumWidth(0)
+    fit_on_screen(window)
+
+
+def fit_on_screen(window) -> None:
+    """Shrink the window back onto its screen (a panel with a large minimum size, set before it was
+    put in a scroll area, may have grown it past the screen's edge)."""
+    screen = window.screen()
+    if screen is None or window.isMaximized() or window.isFullScreen():
+        return
+    avail = screen.availableGeometry()
+    frame = window.frameGeometry().size() - window.size()
+    w = min(window.width(), avail.width() - frame.width())
+    h = min(window.height(), avail.height() - frame.height())
+    if (w, h) != (window.width(), window.height()):
+        window.resize(w, h)
