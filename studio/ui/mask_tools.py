@@ -230,6 +230,7 @@ class MaskTool(CanvasTool):
         self._recorder = M.MaskRecorder(self.layer.mask.data, TILE)
         mode = self.settings.mode
         if mode in (ToolMode.BRUSH, ToolMode.ERASER):
+            self.layer.defer_edge(True)  # the outline follows at the end of the stroke
             self._last = (pos.x(), pos.y())
             self._stamp(self._last, self._last)
         elif mode is ToolMode.RECT:
@@ -294,6 +295,8 @@ class MaskTool(CanvasTool):
         self.layer.refresh(rect)
 
     def _finish_stroke(self) -> None:
+        if hasattr(self.layer, "defer_edge"):
+            self.layer.defer_edge(False)
         rec, self._recorder = self._recorder, None
         self._last, self._start, self._points = None, None, []
         self._shape.setVisible(False)
