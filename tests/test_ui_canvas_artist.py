@@ -318,3 +318,40 @@ def test_restart_restores_prompt_canvas_mask_mode_and_mask_settings(qtbot, qloop
     qtbot.waitUntil(lambda: w2.mask_dock.isVisible(), timeout=5000)
     assert not w2.mask_dock.visibleRegion().isEmpty(), "the Mask dock is where it was left"
     w2.close()
+
+
+# -- 12: queue rows stay put; removal undoable --------------------------------------------------------------
+
+def test_queue_rows_stay_under_the_pointer_and_removal_can_be_undone(qtbot, window):
+    from studio.ui.queue_panel import JOB_ID
+
+    window.prompt_editor.set_text("first")
+    window.params.steps.setValue(8)
+    first = window.generate()
+    jobs = []
+    for text in ("second", "third", "fourth"):
+        window.prompt_editor.set_text(text)
+        jobs.append(window.generate())
+    panel = window.queue_panel
+    qtbot.waitUntil(lambda: window.gen.queue.running() is first, timeout=GEN_TIMEOUT)
+    rows = lambda: [panel.list.item(i).data(JOB_ID) for i in range(panel.list.count())]  # noqa: E731
+    QTest.mouseMove(panel.list.viewport(), QPoint(20, 8))
+    qtbot.waitUntil(panel.list.underMouse, timeout=2000)
+    panel.refresh()
+    before = rows()
+    assert before == [j.id for j in jobs]
+    # the next job starts while the pointer is over the list: no row moves
+    qtbot.waitUntil(lambda: window.gen.queue.running() is jobs[0], timeout=GEN_TIMEOUT)
+    assert rows() == before
+    assert panel.list.item(0).text().startswith("▶ running") and not panel.list.item(0).flags() & Qt.ItemIsSelectable
+    # the row under the pointer is still "third": select and remove it, then undo
+    rect = panel.list.visualItemRect(panel.list.item(1))
+    QTest.mouseClick(panel.list.viewport(), Qt.LeftButton, Qt.NoModifier, rect.center())
+    assert panel.list.currentItem().data(JOB_ID) == jobs[1].id
+    click(panel.remove_button)
+    assert jobs[1].id not in [j.id for j in window.gen.queue.waiting()]
+    assert panel.undo_button.isEnabled()
+    click(panel.undo_button)
+    waiting = [j.id for j in window.gen.queue.waiting()]
+    assert waiting[0] == jobs[1].id, "the removed job is back in its place"
+    window.gen.queue.clear()
