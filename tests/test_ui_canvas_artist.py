@@ -355,3 +355,44 @@ def test_queue_rows_stay_under_the_pointer_and_removal_can_be_undone(qtbot, wind
     waiting = [j.id for j in window.gen.queue.waiting()]
     assert waiting[0] == jobs[1].id, "the removed job is back in its place"
     window.gen.queue.clear()
+
+
+# -- 7: the "only masked" crop box -----------------------------------------------------------------------
+
+def test_only_masked_crop_box_is_shown_and_can_be_dragged(qtbot, window, tmp_path):
+    img = _picture(256, 192)
+    put_image(qtbot, window, tmp_path, img)
+    window.prompt_editor.set_text("a yellow square")
+    masking = window.masking
+    combo = masking.panel.area_combo
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key_End)  # "Only masked"
+    click(masking.panel.tool_buttons[ToolMode.RECT])
+    drag(window, [(120, 90), (136, 106)])
+    crop = masking.crop
+    qtbot.waitUntil(crop.item.isVisible, timeout=2000)
+    auto = crop.item.box()
+    assert auto[0] <= 120 and auto[2] >= 136 and "auto" in crop.item._label
+    assert window.build_request().inpaint_box is None
+    # drag the box's left edge to the left, from its middle
+    x0, y0, x1, y1 = auto
+    mid = (y0 + y1) / 2
+    vp = window.canvas.viewport()
+    QTest.mouseMove(vp, view_point(window, x0, mid))
+    QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, view_point(window, x0, mid))
+    QTest.mouseMove(vp, view_point(window, x0 - 8, mid))
+    QTest.mouseMove(vp, view_point(window, x0 - 16, mid))
+    QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, view_point(window, x0 - 16, mid))
+    moved = crop.request_box()
+    assert moved is not None and moved[0] < x0 - 8 and "your box" in crop.item._label
+    assert masking.mask.data[:, : max(0, x0 - 20)].sum() == 0, "dragging the box painted nothing"
+    request = window.build_request()
+    assert request.inpaint_box == moved
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    result = window.last_images[0]
+    assert tuple(result.extra["crop_box"]) == moved
+    bx0, by0, bx1, by1 = moved
+    outside = np.ones(img.shape[:2], bool)
+    outside[by0:by1, bx0:bx1] = False
+    assert np.array_equal(result.image[outside], img[outside])

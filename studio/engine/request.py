@@ -93,6 +93,7 @@ class GenerationRequest:
     inpaint_padding: int = 32
     mask_blur: int = 4
     masked_content: MaskedContent = MaskedContent.ORIGINAL
+    inpaint_box: tuple[int, int, int, int] | None = None  # only masked: the user's crop (x0, y0, x1, y1)
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -128,6 +129,14 @@ class GenerationRequest:
                 if value < MIN_SIZE:
                     raise InvalidRequest(f"The {name} must be at least {MIN_SIZE} pixels (got {value}).")
                 put(name, min(MAX_SIZE, round_to_8(value)))
+        if self.inpaint_box is not None:
+            try:
+                box = tuple(int(v) for v in self.inpaint_box)
+            except (TypeError, ValueError):
+                raise InvalidRequest(f"The inpaint box must be four whole numbers (got {self.inpaint_box!r}).") from None
+            if len(box) != 4 or box[0] >= box[2] or box[1] >= box[3] or min(box) < 0:
+                raise InvalidRequest(f"The inpaint box must be x0, y0, x1, y1 with x0 < x1 and y0 < y1 (got {box}).")
+            put("inpaint_box", box)
         if self.init_image is not None:
             put("init_image", _as_rgb(self.init_image, "init image"))
         if self.mask is not None:

@@ -36,6 +36,8 @@ def build_request(window) -> GenerationRequest:
         init = from_qimage(image)  # the image the mask was painted on
         window.params.set_init_image(init, image, switch_mode=False)
         values.update(width=0, height=0)
+        crop = getattr(masking, "crop", None)
+        values["inpaint_box"] = crop.request_box() if crop is not None else None  # the box the user dragged
         request = GenerationRequest(
             prompt=prompt, negative_prompt=negative, init_image=init, mask=masking.mask.data.copy(),
             **{**values, **masking.panel.inpaint_settings()},

@@ -31,6 +31,7 @@ def attach_to_window(window) -> MaskController:
     from PySide6.QtWidgets import QFrame, QScrollArea
 
     from studio.ui.canvas_shortcuts import CanvasShortcuts
+    from studio.ui.crop_box import CropBox
 
     ctl = MaskController(window.canvas, own_strength=False)
     window.masking = ctl
@@ -47,6 +48,13 @@ def attach_to_window(window) -> MaskController:
         window.tabifyDockWidget(gallery_dock, dock)  # full height, one click away from the gallery
         gallery_dock.raise_()
     window.canvas_shortcuts = CanvasShortcuts(window.canvas, ctl, window)
+
+    def native():
+        info = window.model_info
+        return (info.native_width, info.native_height) if info is not None else None
+
+    ctl.crop = CropBox(ctl, native)  # the "only masked" area, shown and draggable
+    window.model_state_changed.connect(lambda *_a: ctl.crop.update())
     indicator = getattr(window, "mode_indicator", None)
     if indicator is not None:
         indicator.attach_mask(ctl)
