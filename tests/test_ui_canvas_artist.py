@@ -396,3 +396,47 @@ def test_only_masked_crop_box_is_shown_and_can_be_dragged(qtbot, window, tmp_pat
     outside = np.ones(img.shape[:2], bool)
     outside[by0:by1, bx0:bx1] = False
     assert np.array_equal(result.image[outside], img[outside])
+
+
+# -- 8: edits can be repeated: init image and mask kept, Reuse restores them ------------------------------------
+
+def test_reuse_restores_mode_init_image_mask_and_crop_of_an_inpaint(qtbot, window, tmp_path):
+    from studio.library import sources
+
+    img = _picture(128, 96)
+    put_image(qtbot, window, tmp_path, img)
+    window.prompt_editor.set_text("a yellow square")
+    masking = window.masking
+    click(masking.panel.tool_buttons[ToolMode.RECT])
+    drag(window, [(40, 30), (70, 60)])
+    painted = masking.mask.data.copy()
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.generate()
+    qtbot.waitUntil(lambda: len(gallery_entries()) == 1, timeout=10_000)
+    entry = gallery_entries()[0]
+    assert entry.params["mode"] == "inpaint"
+    init_digest, mask_digest = entry.params["init_sha256"], entry.params["mask_sha256"]
+    qtbot.waitUntil(lambda: sources.source_path(mask_digest).is_file(), timeout=10_000)
+    assert np.array_equal(sources.load(init_digest), img) and np.array_equal(sources.load(mask_digest), painted)
+    # the same edit again stores nothing new (content-addressed)
+    stored = sorted(p.name for p in sources.sources_dir().rglob("*.png"))
+    with qtbot.waitSignal(window.images_shown, timeout=GEN_TIMEOUT):
+        window.canvas.undo_stack.undo()  # back to the original picture (and its mask)
+        window.generate()
+    qtbot.waitUntil(lambda: len(gallery_entries()) == 2, timeout=10_000)
+    qtbot.wait(300)
+    assert sorted(p.name for p in sources.sources_dir().rglob("*.png")) == stored
+    # something else on the canvas, Mode back to text to image; then Reuse in the gallery
+    put_image(qtbot, window, tmp_path, _picture(64, 64, (200, 30, 30)), "other.png")
+    window.params.set_mode(Mode.TXT2IMG)
+    gallery = window.gallery
+    qtbot.waitUntil(lambda: gallery.model.rowCount() == 2, timeout=10_000)
+    gallery.select_ids([entry.id])
+    qtbot.waitUntil(lambda: gallery.current_entry() is not None and gallery.current_entry().id == entry.id, timeout=5000)
+    click(gallery.detail.buttons["reuse"])
+    qtbot.waitUntil(lambda: window.canvas.image_size().width() == 128, timeout=10_000)
+    assert np.array_equal(masking.mask.data, painted)
+    assert window.params.current_mode() is Mode.INPAINT and masking.mask_active()
+    again = window.build_request()
+    assert again.mode is Mode.INPAINT and np.array_equal(again.init_image, img) and np.array_equal(again.mask, painted)
+    assert again.seed == entry.seed

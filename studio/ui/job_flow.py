@@ -69,3 +69,58 @@ def adopt_masks(window, request: GenerationRequest | None, qimages: list) -> Non
     for image in qimages:
         if (image.height(), image.width()) == request.mask.shape:
             window.masking.give_mask(image, request.mask)
+
+
+def results_arrived(window, request: GenerationRequest | None, qimages: list) -> None:
+    """A job's results are about to be shown: give them their masks, keep the job's sources."""
+    adopt_masks(window, request, qimages)
+    if request is not None and request.mode is not Mode.TXT2IMG:
+        from studio.library.sources import store_request_sources
+        from studio.ui import aio
+
+        def failed(exc) -> None:
+            window.messages.show_error(f"Could not keep the init image and mask of this result: {exc}")
+
+        aio.spawn(aio.off_thread(store_request_sources, request), on_error=failed)
+
+
+def reuse_sources(window, params: dict):
+    """Reuse parameters, edits included: put the init image (and mask, crop box) a result was made from
+    back on the canvas, so Generate repeats the img2img or inpaint. Returns the task (None for txt2img)."""
+    init_digest = params.get("init_sha256")
+    if params.get("mode") in (None, Mode.TXT2IMG.value) or not isinstance(init_digest, str):
+        return None
+    from studio.library import sources
+    from studio.ui import aio
+
+    mask_digest = params.get("mask_sha256") if params.get("mode") == Mode.INPAINT.value else None
+
+    async def run():
+        init = await aio.off_thread(sources.load, init_digest)
+        mask = await aio.off_thread(sources.load, mask_digest) if isinstance(mask_digest, str) else None
+        _apply_sources(window, params, init, mask, mask_digest is not None)
+
+    return aio.spawn(run(), on_error=lambda e: window.messages.show_error(f"Could not reuse the init image: {e}"))
+
+
+def _apply_sources(window, params: dict, init, mask, wants_mask: bool) -> None:
+    from studio.ui.images import to_qimage
+
+    if init is None or (wants_mask and mask is None):
+        window.messages.show_info("This result's init image or mask is no longer stored: only its parameters were reused.")
+        return
+    image = to_qimage(init)
+    masking = window.masking
+    if masking is not None and mask is not None and mask.shape == init.shape[:2]:
+        masking.give_mask(image, mask)
+    window.canvas.set_image(image, None, "Reuse: init image")
+    window.params.set_init_image(init, image, switch_mode=False)
+    window.params.set_mode(Mode(params["mode"]))
+    if masking is not None and mask is not None:
+        masking.panel.set_inpaint_settings(params)
+        masking.panel.show_check.setChecked(True)
+        crop = getattr(masking, "crop", None)
+        box = params.get("inpaint_box")
+        if crop is not None:
+            crop._user_box = tuple(int(v) for v in box) if isinstance(box, (list, tuple)) and len(box) == 4 else None
+            crop.update()

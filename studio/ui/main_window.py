@@ -423,7 +423,7 @@ class MainWindow(QMainWindow):
         self._shown_job = job_id
         qimages = [to_qimage(g.image) for g in images]
         self._generated_for = {id(q): g for q, g in zip(qimages, images)}
-        job_flow.adopt_masks(self, request, qimages)
+        job_flow.results_arrived(self, request, qimages)  # masks, and the init/mask kept for Reuse
         self.canvas_panel.strip.set_images(qimages)
         self.canvas.set_image(qimages[0], None, "Generate")
         self.params.set_last_seed(images[0].seed)
@@ -499,6 +499,7 @@ class MainWindow(QMainWindow):
         if "prompt" in params or "negative_prompt" in params:
             self.prompt_editor.set_text(params.get("prompt", ""), params.get("negative_prompt", ""))
         self.params.set_values(params)
+        job_flow.reuse_sources(self, params)  # an edit's init image, mask and crop come back too
         self.statusBar().showMessage("Parameters reused", 3000)
 
     def use_canvas_as_init(self) -> None:
