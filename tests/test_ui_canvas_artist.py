@@ -440,3 +440,35 @@ def test_reuse_restores_mode_init_image_mask_and_crop_of_an_inpaint(qtbot, windo
     again = window.build_request()
     assert again.mode is Mode.INPAINT and np.array_equal(again.init_image, img) and np.array_equal(again.mask, painted)
     assert again.seed == entry.seed
+
+
+# -- 10: fits a 1280x720 laptop and 200% scale ---------------------------------------------------------------
+
+def test_window_fits_small_screens_and_its_docks_scroll(qtbot, window):
+    from PySide6.QtWidgets import QScrollArea
+
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 800 and hint.height() <= 500, hint  # 1600x1000 at 200% is 800x500 logical
+    window.resize(800, 500)
+    qtbot.waitUntil(lambda: window.height() <= 500, timeout=2000)
+    for dock in (window.prompt_dock, window.params_dock, window.gallery_dock, window.queue_dock, window.mask_dock):
+        assert isinstance(dock.widget(), QScrollArea), dock.objectName()
+    # everything under Size in Parameters is reachable: scroll to Strength and drag it
+    scroll = window.params_dock.widget()
+    combo = window.params.mode
+    scroll.ensureWidgetVisible(combo)
+    qtbot.wait(20)
+    assert not combo.visibleRegion().isEmpty()
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key_Down)
+    assert window.params.current_mode() is Mode.IMG2IMG
+    strength = window.params.strength
+    scroll.ensureWidgetVisible(strength)
+    qtbot.wait(20)
+    assert not strength.visibleRegion().isEmpty()
+    before = strength.value()
+    strength.setFocus()
+    QTest.keyClick(strength, Qt.Key_PageDown)
+    assert strength.value() != before
+    bar = window.statusBar()
+    assert bar.geometry().bottom() <= window.height() and window.mode_indicator.label.isVisible()

@@ -36,6 +36,8 @@ def fit_docks(window) -> None:
             continue
         dock.setWidget(scrolling(widget))
     for label in window.statusBar().findChildren(QLabel):
+        if label.objectName() == "modeStatus":
+            continue  # what Generate will do stays readable
         label.setSizePolicy(QSizePolicy.Ignored, label.sizePolicy().verticalPolicy())
         label.setMinimumWidth(0)
     fit_on_screen(window)
