@@ -28,6 +28,7 @@ def window(qtbot, qloop, tiny_sd_dir):  # noqa: F811
     w = open_window(qtbot, tiny_sd_dir, steps=3)
     w.resize(1400, 900)
     wait_ready(qtbot, w)
+    qtbot.waitUntil(lambda: w.model_info is not None, timeout=10_000)
     w.mask_dock.raise_()
     return w
 
@@ -216,8 +217,8 @@ def test_overlay_colour_opacity_edge_and_toggle(qtbot, window, tmp_path):
     combo = masking.panel.colour_combo
     combo.setFocus()
     QTest.keyClick(combo, Qt.Key_Down)  # red -> cyan
-    tint = masking.layer.tinted_image().pixelColor(28, 28)
-    assert (tint.red(), tint.green(), tint.blue()) == (0, 220, 255)
+    tint = masking.layer.tinted_image().pixelColor(28, 28)  # premultiplied at 50%: rounding
+    assert tint.red() <= 2 and abs(tint.green() - 220) <= 2 and abs(tint.blue() - 255) <= 2
     masking.panel.opacity_slider.setFocus()
     QTest.keyClick(masking.panel.opacity_slider, Qt.Key_PageUp)
     assert masking.layer.fill_opacity() > 0.5

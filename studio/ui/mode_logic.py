@@ -57,7 +57,7 @@ class ModeIndicator(QObject):
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
         self._was_active = False
-        self._hiding = False
+        self._image = window.canvas.current_image()
         p = window.params
         p.mode_changed.connect(self._mode_picked)
         p.changed.connect(self.schedule)
@@ -76,9 +76,7 @@ class ModeIndicator(QObject):
         masking = self.window.masking
         if Mode(mode) is not Mode.INPAINT and masking is not None and masking.mask_active():
             # the user asked for a mode that ignores the mask: hide it, visibly, rather than ignore it
-            self._hiding = True
             masking.panel.show_check.setChecked(False)
-            self._hiding = False
             self._was_active = False
             self.window.messages.show_info(
                 f"{MODE_NAMES[Mode(mode)]}: the mask is hidden and not used. Show it again (H over the canvas) to inpaint."
@@ -90,10 +88,15 @@ class ModeIndicator(QObject):
         masking = w.masking
         active = masking is not None and masking.mask_active()
         params = w.params
+        image = w.canvas.current_image()
+        new_image = image is not self._image
+        self._image = image
         if active and not self._was_active and params.current_mode() is not Mode.INPAINT:
             params.set_mode(Mode.INPAINT)  # a mask was painted (or shown): the picker follows
-        elif not active and self._was_active and params.current_mode() is Mode.INPAINT and masking is not None:
-            if not masking.panel.show_check.isChecked():  # hidden (not cleared): back to the mode without it
+        elif not active and params.current_mode() is Mode.INPAINT and masking is not None:
+            hidden = self._was_active and not masking.panel.show_check.isChecked()
+            if hidden or (new_image and not masking.has_mask()):
+                # the mask was hidden, or another image without one came: back to the mode without it
                 params.set_mode(Mode.IMG2IMG if params.init_image() is not None else Mode.TXT2IMG)
         self._was_active = active
         mode = window_mode(w)
