@@ -133,6 +133,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.queue_label)
         self.statusBar().addWidget(self.model_label, 1)
 
+        self.mask_dock = None
+        self._attach_masking()  # before the layout is restored: the Mask dock comes back where it was left
         self._make_actions()
         self.mode_indicator = ModeIndicator(self)  # the mode and size that will run, on Generate and here
         self._default_state = self.saveState(STATE_VERSION)
@@ -238,7 +240,7 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.setCheckable(True)
         self._action("&Reset layout", self.reset_layout, None, None, self.view_menu, "resetLayout")
         self.view_menu.addSeparator()
-        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock):
+        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock, self.mask_dock):
             self.view_menu.addAction(dock.toggleViewAction())
 
         gen_menu = bar.addMenu("&Generate")
@@ -272,7 +274,7 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, STATE_VERSION)
-        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock):
+        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock, self.mask_dock):
             dock.show()
 
     def save_settings(self) -> None:

@@ -63,6 +63,8 @@ class ModeIndicator(QObject):
         p.changed.connect(self.schedule)
         p.init_changed.connect(self.schedule)
         window.canvas.image_changed.connect(self.schedule)
+        if window.masking is not None:
+            self.attach_mask(window.masking)
         self.refresh()
 
     def attach_mask(self, masking) -> None:

@@ -105,10 +105,10 @@ class RangeHints(QObject):
                 text = line.text()
                 start = line.selectionStart() if line.hasSelectedText() else line.cursorPosition()
                 end = start + len(line.selectedText()) if line.hasSelectedText() else start
-                self._edited(spin, text[:start] + event.text() + text[end:])
+                self._edited(spin, text[:start] + event.text() + text[end:], typing=True)
         return False
 
-    def _edited(self, spin, text: str) -> None:
+    def _edited(self, spin, text: str, typing: bool = False) -> None:
         name = self._spins[spin]
         raw = text.removeprefix(spin.prefix()).removesuffix(spin.suffix()).strip()
         try:
@@ -117,7 +117,9 @@ class RangeHints(QObject):
             self.label.setVisible(False)
             return
         lo, hi = spin.minimum(), spin.maximum()
-        if typed > hi or typed < lo:
+        if typed > hi and typing:  # the spin box drops the key: the field keeps its value
+            self._say(f"{name}: {raw} is above the maximum {hi}; the value stays {spin.value()}.")
+        elif typed > hi or typed < lo:
             used = hi if typed > hi else lo
             self._say(f"{name}: {raw} is outside {lo}–{hi}; {used} will be used.")
         else:
