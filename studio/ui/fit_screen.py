@@ -55,3 +55,8 @@ def fit_on_screen(window) -> None:
     h = min(window.height(), avail.height() - frame.height())
     if (w, h) != (window.width(), window.height()):
         window.resize(w, h)
+    geo = window.frameGeometry()  # a restored position may leave the bottom (status bar) off-screen
+    x = max(avail.left(), min(geo.x(), avail.right() + 1 - geo.width()))
+    y = max(avail.top(), min(geo.y(), avail.bottom() + 1 - geo.height()))
+    if (x, y) != (geo.x(), geo.y()):
+        window.move(x, y)
