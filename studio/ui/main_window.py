@@ -364,14 +364,11 @@ class MainWindow(QMainWindow):
             return None
         self.messages.dismiss_info()
         job = self.gen.submit(request)
-        self._jobs[job.id] = (request, self._target_size(request))
+        self._jobs[job.id] = (request, job_flow.target_size(self, request))
         self.prompt_editor.remember()
         if self._running_job is not None:
             self.statusBar().showMessage(f"Queued: {job.summary()}", 4000)
         return job
-
-    def _target_size(self, request: GenerationRequest) -> tuple[int, int]:
-        return job_flow.target_size(self, request)
 
     def cancel(self) -> None:
         if self.gen is not None and self.gen.cancel() is not None:

@@ -104,7 +104,9 @@ class ModeIndicator(QObject):
         mode = window_mode(w)
         w.generate_action.setText(generate_label(mode, active))
         w.generate_action.setToolTip(f"{generate_label(mode, active)} (Ctrl+Enter)")
-        self.label.setText(self.describe(mode, active))
+        text = self.describe(mode, active)
+        self.label.setText(text)
+        params.size_note.setText(text.split(" · ", 1)[-1] if mode is not Mode.INPAINT else "Inpaint: at the canvas image's size")
 
     def describe(self, mode: Mode, active: bool) -> str:
         from studio.ui.size_logic import planned_size

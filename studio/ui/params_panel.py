@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from studio.engine.request import MAX_BATCH, MAX_CFG, MAX_SEED, MAX_SIZE, MAX_STEPS, Mode
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from studio.ui import aio
+from studio.ui.size_logic import RangeHints
 from studio.ui.theme import icon
 
 SIZE_PRESETS = [
@@ -107,13 +108,9 @@ class ParamsPanel(QWidget):
         size_row.addWidget(QLabel("×"))
         size_row.addWidget(self.height_spin, 1)
         size_row.addWidget(self.lock_ratio)
-        # what will run ("runs at 64x64, scaled to 1x1"), and out-of-range values typed in a field
-        self.size_note = QLabel("", objectName="sizeNote", wordWrap=True)
-        self.range_note = QLabel("", objectName="rangeNote", wordWrap=True)
-        from studio.ui.size_logic import RangeHints
-
-        self.range_hints = RangeHints(self.range_note, self)
-
+        self.size_note = QLabel("", objectName="sizeNote", wordWrap=True)  # what will run
+        self.range_hints = RangeHints(QLabel("", objectName="rangeNote", wordWrap=True), self)
+        self.range_note = self.range_hints.label
         self.batch = QSpinBox(objectName="batch", minimum=1, maximum=MAX_BATCH, value=1)
 
         # mode, init image, strength
@@ -158,9 +155,8 @@ class ParamsPanel(QWidget):
         layout.addWidget(self.range_note)
         layout.addStretch(1)
         self._update_init_widgets()
-        for spin, name in ((self.steps, "Steps"), (self.cfg, "CFG scale"), (self.width_spin, "Width"),
-                           (self.height_spin, "Height"), (self.batch, "Batch")):
-            self.range_hints.watch(spin, name)
+        for spin in (self.steps, self.cfg, self.width_spin, self.height_spin, self.batch):
+            self.range_hints.watch(spin, spin.objectName().capitalize().replace("Cfg", "CFG scale"))
 
         for w in (self.steps, self.cfg, self.batch, self.width_spin, self.height_spin):
             w.valueChanged.connect(self.changed)
