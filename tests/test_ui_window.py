@@ -439,6 +439,7 @@ def test_first_launch_opens_on_the_starter_model_with_a_sample_prompt(qtbot, qlo
     window = open_window(qtbot, None, steps=None)
     assert window.prompt_editor.text() == (STARTER_SAMPLE_PROMPT, "")
     wait_ready(qtbot, window)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=10_000)  # model_loaded follows "ready"
     assert STARTER_NAME in window.model_label.text()
     recommended = window.model_info.defaults.as_params()
     assert recommended.get("cfg_scale") is not None  # the bundled model says which CFG it was tuned for

@@ -76,6 +76,8 @@ class ModeIndicator(QObject):
 
     def _mode_picked(self, mode) -> None:
         masking = self.window.masking
+        if Mode(mode) is Mode.INPAINT:
+            self._image = self.window.canvas.current_image()  # Inpaint picked for this image: keep it
         if Mode(mode) is not Mode.INPAINT and masking is not None and masking.mask_active():
             # the user asked for a mode that ignores the mask: hide it, visibly, rather than ignore it
             masking.panel.show_check.setChecked(False)
