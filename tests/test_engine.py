@@ -134,9 +134,22 @@ def test_img2img_strength_controls_change(engine, tiny_sd_dir):
 def test_img2img_resizes_init_to_requested_size(engine, tiny_sd_dir):
     init = np.full((50, 70, 3), 128, np.uint8)
     out = engine.generate(_req(tiny_sd_dir, mode=Mode.IMG2IMG, init_image=init, strength=0.5))[0]
-    assert out.image.shape == (48, 72, 3)  # init size rounded to multiples of 8
+    assert out.image.shape == (50, 70, 3)  # native size: generated at the model's budget, scaled back
     out = engine.generate(_req(tiny_sd_dir, mode=Mode.IMG2IMG, init_image=init, width=64, height=64))[0]
     assert out.image.shape == (64, 64, 3)
+
+
+def test_img2img_odd_inits_run_at_the_native_pixel_budget(engine, tiny_sd_dir):
+    from studio.engine.sizing import budget_size
+
+    native = engine.load(str(tiny_sd_dir))
+    nw, nh = native.native_width, native.native_height
+    for shape in [(1, 1), (300, 5000)]:  # a 1x1 init used to fail; 5000x300 ran at 39x the pixel count
+        init = np.full((*shape, 3), 90, np.uint8)
+        w, h = budget_size((shape[1], shape[0]), (nw, nh))
+        assert w * h <= 1.5 * nw * nh and min(w, h) >= 16
+        out = engine.generate(_req(tiny_sd_dir, mode=Mode.IMG2IMG, init_image=init, strength=0.5, steps=2))[0]
+        assert out.image.shape == (*shape, 3)
 
 
 def test_img2img_with_no_step_left_is_a_clear_error(engine, tiny_sd_dir):

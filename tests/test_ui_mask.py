@@ -12,7 +12,7 @@ from studio.engine import masks as M
 from studio.engine.request import GenerationRequest, InpaintArea, MaskedContent, Mode
 from studio.ui.canvas import CanvasView
 from studio.ui.images import from_qimage, to_qimage
-from studio.ui.mask_panel import MaskController
+from studio.ui.mask_controller import MaskController
 from studio.ui.mask_tools import ToolMode
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -85,7 +85,7 @@ def test_stroke_with_far_apart_events_at_two_zooms(setup, zoom):
     assert canvas.undo_stack.count() == 1
     # the layer shows it: tinted pixels where painted, transparent elsewhere
     tinted = ctl.layer.tinted_image()
-    assert tinted.pixelColor(200, 140).alpha() == 255
+    assert tinted.pixelColor(200, 140).alpha() == 128  # the fill at 50%
     assert tinted.pixelColor(10, 10).alpha() == 0
 
 
@@ -125,7 +125,7 @@ def test_undo_redo_one_command_per_stroke_storing_only_the_changed_region(setup)
     stack.redo()
     stack.redo()
     assert (ctl.mask.data == second).all()
-    assert ctl.layer.tinted_image().pixelColor(200, 200).alpha() == 255
+    assert ctl.layer.tinted_image().pixelColor(200, 200).alpha() == 128
 
 
 def test_right_drag_erases_and_eraser_mode(setup):
@@ -226,7 +226,7 @@ def test_panel_operations_are_undoable(setup, qtbot):
 def test_opacity_and_show_hide(setup):
     canvas, ctl = setup
     ctl.panel.opacity_slider.setValue(30)
-    assert ctl.layer.opacity() == pytest.approx(0.3)
+    assert ctl.layer.fill_opacity() == pytest.approx(0.3)
     ctl.panel.show_check.setChecked(False)
     assert not ctl.layer.isVisible()
     ctl.panel.show_check.setChecked(True)
@@ -303,6 +303,13 @@ def test_paint_then_inpaint_on_tiny_pipeline(setup, tiny_sd_dir):
     assert (res.image[alpha == 0] == img[alpha == 0]).all()
     painted = ctl.mask.data > 0
     assert (res.image[painted] != img[painted]).any(axis=-1).mean() > 0.9
-    # the result goes back on the canvas; the mask stays for another go
-    canvas.set_image(to_qimage(res.image))
+    # the result goes back on the canvas with its source's mask (as the window does), for another go
+    result = to_qimage(res.image)
+    ctl.give_mask(result, req.mask)
+    canvas.set_image(result)
+    assert (ctl.mask.data > 0).sum() == painted.sum()
+    # another picture of the same size does not inherit it; undo brings the result and its mask back
+    canvas.set_image(to_qimage(_picture(300, 400)))
+    assert not ctl.mask.data.any()
+    canvas.undo_stack.undo()
     assert (ctl.mask.data > 0).sum() == painted.sum()

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication
 
 from studio.engine.request import GenerationRequest, InpaintArea, Mode
 from studio.ui.images import to_qimage
-from studio.ui.mask_panel import attach_to_window
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -33,7 +32,7 @@ def test_window_hooks_paint_and_build_an_inpaint_request(qtbot):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    ctl = attach_to_window(window)
+    ctl = window.masking  # attached by the window itself (attach_to_window)
     assert window.mask_dock.widget().widget() is ctl.panel  # in a scroll area
     img = np.zeros((96, 128, 3), np.uint8)
     img[..., 1] = 200

@@ -237,7 +237,7 @@ def test_export_keeps_the_metadata(qtbot, window, tmp_path):
 def test_invalid_request_is_reported_not_queued(qtbot, window):
     window.prompt_editor.set_text("")
     assert window.generate() is None
-    assert "prompt" in window.statusBar().currentMessage().lower()
+    assert "prompt" in window.messages.text().lower()  # inline, until dismissed
     assert len(window.gen.queue) == 0
 
 
@@ -436,6 +436,7 @@ def test_first_launch_opens_on_the_starter_model_with_a_sample_prompt(qtbot, qlo
     window = open_window(qtbot, None, steps=None)
     assert window.prompt_editor.text() == (STARTER_SAMPLE_PROMPT, "")
     wait_ready(qtbot, window)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=10_000)  # model_loaded follows "ready"
     assert STARTER_NAME in window.model_label.text()
     recommended = window.model_info.defaults.as_params()
     assert recommended.get("cfg_scale") is not None  # the bundled model says which CFG it was tuned for

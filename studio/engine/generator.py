@@ -28,7 +28,7 @@ from studio import paths  # noqa: E402
 from studio.engine import devices, embeddings, models, networks, preview, prompts, schedulers  # noqa: E402
 from studio.engine.errors import GenerationCancelled, InvalidRequest, OutOfMemory, StudioError  # noqa: E402
 from studio.engine.events import CancelFlag, GeneratedImage, PreviewRegion, Progress, Status  # noqa: E402
-from studio.engine.request import GenerationRequest, MaskedContent, Mode, round_to_8  # noqa: E402
+from studio.engine.request import GenerationRequest, MaskedContent, Mode  # noqa: E402
 
 EventSink = Callable[[object], None]
 
@@ -200,6 +200,11 @@ class Engine:
                         if init.size != (width, height):
                             init = init.resize((width, height), Image.LANCZOS)
                         image = runner.run(Mode.IMG2IMG, width, height, image=init, strength=request.strength)
+                        back = request.init_image.shape[1::-1]
+                        if not (request.width or request.height) and image.shape[1::-1] != back:
+                            # "native size" with an init: generated at the model's budget, scaled back
+                            image = np.asarray(Image.fromarray(image).resize(back, Image.LANCZOS))
+                            extra["generated_size"] = f"{width}x{height}"
                     else:
                         image = runner.run(Mode.TXT2IMG, width, height)
                     results.append(
@@ -207,7 +212,8 @@ class Engine:
                             image=image,
                             seed=seed,
                             index=index,
-                            request=request.replace(width=image.shape[1], height=image.shape[0]),
+                            # a scaled-back result keeps "native size" (0 x 0): reusing it scales back again
+                            request=request if "generated_size" in extra else request.replace(width=image.shape[1], height=image.shape[0]),
                             model_name=loaded.info.name,
                             model_hash=loaded.info.hash,
                             elapsed=clock.elapsed(),
@@ -232,8 +238,10 @@ class Engine:
         if request.width and request.height:
             return request.width, request.height
         if request.init_image is not None:
+            from studio.engine.sizing import init_size
+
             h, w = request.init_image.shape[:2]
-            return request.width or round_to_8(w), request.height or round_to_8(h)
+            return init_size((request.width, request.height), (w, h), (info.native_width, info.native_height))
         return request.width or info.native_width, request.height or info.native_height
 
 

@@ -62,7 +62,17 @@ class InpaintPlan:
         self.support_box = support
         if request.inpaint_area is InpaintArea.ONLY_MASKED:
             nw, nh = native_size
-            self.box = M.crop_box(support, int(request.inpaint_padding), (w, h), nw / nh)
+            if request.inpaint_box is not None:  # the user's box (dragged on the canvas), inside the image
+                bx0, by0, bx1, by1 = request.inpaint_box
+                bx0, by0, bx1, by1 = min(bx0, w - 1), min(by0, h - 1), min(bx1, w), min(by1, h)
+                self.box = (bx0, by0, max(bx1, bx0 + 1), max(by1, by0 + 1))
+                outside = np.ones((h, w), bool)
+                outside[self.box[1] : self.box[3], self.box[0] : self.box[2]] = False
+                self.alpha = np.where(outside, 0, self.alpha).astype(self.alpha.dtype)  # nothing changes outside it
+                if M.bbox(self.alpha) is None:
+                    raise InvalidRequest("The inpaint box holds none of the mask: move it over the masked area.")
+            else:
+                self.box = M.crop_box(support, int(request.inpaint_padding), (w, h), nw / nh)
             bw, bh = self.box[2] - self.box[0], self.box[3] - self.box[1]
             self.gen_size = M.generation_size((bw, bh), (nw, nh), LATENT_CELL)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import random
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -93,6 +94,7 @@ class GenerationRequest:
     inpaint_padding: int = 32
     mask_blur: int = 4
     masked_content: MaskedContent = MaskedContent.ORIGINAL
+    inpaint_box: tuple[int, int, int, int] | None = None  # only masked: the user's crop (x0, y0, x1, y1)
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -128,6 +130,14 @@ class GenerationRequest:
                 if value < MIN_SIZE:
                     raise InvalidRequest(f"The {name} must be at least {MIN_SIZE} pixels (got {value}).")
                 put(name, min(MAX_SIZE, round_to_8(value)))
+        if self.inpaint_box is not None:
+            try:
+                box = tuple(int(v) for v in self.inpaint_box)
+            except (TypeError, ValueError):
+                raise InvalidRequest(f"The inpaint box must be four whole numbers (got {self.inpaint_box!r}).") from None
+            if len(box) != 4 or box[0] >= box[2] or box[1] >= box[3] or min(box) < 0:
+                raise InvalidRequest(f"The inpaint box must be x0, y0, x1, y1 with x0 < x1 and y0 < y1 (got {box}).")
+            put("inpaint_box", box)
         if self.init_image is not None:
             put("init_image", _as_rgb(self.init_image, "init image"))
         if self.mask is not None:
@@ -160,13 +170,18 @@ class GenerationRequest:
         return replace(self, **changes)
 
     def to_params(self) -> dict[str, Any]:
-        """JSON-ready parameters (images left out; they live in files beside the result)."""
+        """JSON-ready parameters. Images are left out; their content digests
+        (``init_sha256``, ``mask_sha256``, see :func:`content_digest`) name the stored copies."""
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in ("init_image", "mask"):
                 continue
             value = getattr(self, f.name)
             out[f.name] = value.value if isinstance(value, enum.Enum) else value
+        if self.mode is not Mode.TXT2IMG and self.init_image is not None:
+            out["init_sha256"] = content_digest(self.init_image)
+        if self.mode is Mode.INPAINT and self.mask is not None:
+            out["mask_sha256"] = content_digest(self.mask)
         return out
 
     @classmethod
@@ -178,6 +193,14 @@ class GenerationRequest:
         return cls(**kwargs)
 
 
+def content_digest(array: np.ndarray) -> str:
+    """A stable name for an image's pixels (shape and bytes): equal images share one stored copy."""
+    arr = np.ascontiguousarray(array)
+    h = hashlib.sha256(f"{arr.shape}|{arr.dtype}|".encode())
+    h.update(memoryview(arr).cast("B"))
+    return h.hexdigest()
+
+
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise InvalidRequest(f"The {name} must be a whole number (got {value!r}).")
@@ -187,6 +210,7 @@ def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
 
 __all__ = [
     "GenerationRequest",
+    "content_digest",
     "InpaintArea",
     "MaskedContent",
     "Mode",

@@ -103,6 +103,7 @@ class CanvasView(QGraphicsView):
         self._space_down = False
         self._pan_from: QPoint | None = None
         self._drag_from: QPoint | None = None
+        self._overlay_grab = False  # an overlay item (the crop box) has the mouse
         self._frame_pending = False
         self._auto_fit = True
         self.placeholder = "Write a prompt and press Ctrl+Enter,\nor drop an image here to start from it."
@@ -346,6 +347,11 @@ class CanvasView(QGraphicsView):
             self._update_cursor()
             event.accept()
             return
+        item = self.itemAt(event.position().toPoint())
+        if event.button() == Qt.LeftButton and getattr(item, "grabs_mouse", False) and item.isVisible():
+            self._overlay_grab = True  # an overlay's handle (the crop box) goes before the tool
+            super().mousePressEvent(event)
+            return
         if self._tool is not None and self._tool.press(self._scene_pos(event), event):
             event.accept()
             return
@@ -361,6 +367,9 @@ class CanvasView(QGraphicsView):
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
             event.accept()
+            return
+        if self._overlay_grab:
+            super().mouseMoveEvent(event)
             return
         if self._tool is not None and self._tool.move(self._scene_pos(event), event):
             event.accept()
@@ -379,6 +388,10 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         self._drag_from = None
+        if self._overlay_grab:
+            self._overlay_grab = False
+            super().mouseReleaseEvent(event)
+            return
         if self._tool is not None and self._tool.release(self._scene_pos(event), event):
             event.accept()
             return

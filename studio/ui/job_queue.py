@@ -71,6 +71,13 @@ class JobQueue:
         self._changed()
         return True
 
+    def restore(self, job: Job, index: int) -> None:
+        """Put a removed waiting job back at ``index`` (undo of :meth:`remove`)."""
+        with self._lock:
+            job.state = WAITING
+            self._waiting.insert(max(0, min(index, len(self._waiting))), job)
+        self._changed()
+
     def move(self, job_id: int, index: int) -> bool:
         """Put a waiting job at position ``index`` among the waiting jobs."""
         with self._lock:

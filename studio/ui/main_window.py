@@ -36,10 +36,13 @@ from studio import __version__
 from studio.engine.errors import InvalidRequest, StudioError
 from studio.engine.request import GenerationRequest, Mode
 from studio.settings import Settings
-from studio.ui import aio
+from studio.ui import aio, job_flow, session
 from studio.ui.canvas_panel import CanvasPanel, format_eta
 from studio.ui.engine_status import EngineLoadBar
+from studio.ui.fit_screen import fit_docks, scrolling
 from studio.ui.images import from_qimage, read_rgb, to_qimage
+from studio.ui.message_bar import MessageBar
+from studio.ui.mode_logic import ModeIndicator
 from studio.ui.params_panel import ParamsPanel
 from studio.ui.prompt_editor import PromptEditor
 from studio.ui.queue_panel import QueuePanel
@@ -98,11 +101,15 @@ class MainWindow(QMainWindow):
         # centre and docks
         self.canvas_panel = CanvasPanel(self)
         self.canvas = self.canvas_panel.canvas
+        self.messages = MessageBar(self.canvas_panel)  # errors stay until dismissed
+        self.canvas_panel.layout().insertWidget(0, self.messages)
         self.setCentralWidget(self.canvas_panel)
         self.prompt_editor = PromptEditor(parent=self)
+        self._session = session.load_state()
         if initial_model is None and not len(self.prompt_editor.history):
             # first launch on the starter model: a prompt it knows, ready for Ctrl+Enter
             self.prompt_editor.set_text(STARTER_SAMPLE_PROMPT, "")
+        session.restore_prompt(self, self._session)
         self.params = ParamsPanel(self)
         self.params.restore_settings(self.settings.params)
         # a model's recommended settings (studio_defaults.json) fill the panel when it is picked, and on
@@ -113,7 +120,7 @@ class MainWindow(QMainWindow):
             self._defaults_pending = not self._apply_recommended(initial_model)
         self.canvas_panel.nearest_button.setChecked(self.settings.nearest_neighbour)
         self.prompt_dock = self.add_dock(self.prompt_editor, "Prompt", Qt.LeftDockWidgetArea, "promptDock")
-        self.params_dock = self.add_dock(self.params, "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
+        self.params_dock = self.add_dock(scrolling(self.params), "Parameters", Qt.LeftDockWidgetArea, "paramsDock")
         # the gallery (library, SQLite, thumbnails) is built right after the window is shown
         self.gallery = None
         opening = QLabel("Opening the gallery…", alignment=Qt.AlignCenter)
@@ -134,7 +141,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.queue_label)
         self.statusBar().addWidget(self.model_label, 1)
 
+        self.mask_dock = None
+        self._attach_masking()  # before the layout is restored: the Mask dock comes back where it was left
         self._make_actions()
+        self.mode_indicator = ModeIndicator(self)  # the mode and size that will run, on Generate and here
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
 
@@ -180,7 +190,7 @@ class MainWindow(QMainWindow):
         """Mask painting for Inpaint mode (issue 5's panel, docked through this window's hooks)."""
         if self.masking is not None:
             return
-        from studio.ui.mask_panel import attach_to_window
+        from studio.ui.mask_window import attach_to_window
 
         attach_to_window(self)  # sets self.masking, self.mask_dock and self.mask_provider
 
@@ -241,7 +251,7 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.setCheckable(True)
         self._action("&Reset layout", self.reset_layout, None, None, self.view_menu, "resetLayout")
         self.view_menu.addSeparator()
-        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock):
+        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock, self.mask_dock):
             self.view_menu.addAction(dock.toggleViewAction())
 
         gen_menu = bar.addMenu("&Generate")
@@ -261,6 +271,7 @@ class MainWindow(QMainWindow):
         tools.setObjectName("mainToolBar")
         for act in (self.generate_action, self.cancel_action, self.undo_action, self.redo_action, self.save_action, self.settings_action):
             tools.addAction(act)
+        tools.widgetForAction(self.generate_action).setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
 
     # -- layout persistence ----------------------------------------------------------------
 
@@ -277,7 +288,7 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, STATE_VERSION)
-        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock):
+        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock, self.mask_dock):
             dock.show()
 
     def save_settings(self) -> None:
@@ -290,8 +301,9 @@ class MainWindow(QMainWindow):
         s.nearest_neighbour = self.canvas_panel.nearest_button.isChecked()
         try:
             s.save(self.settings_path)
+            session.save_session(self)
         except OSError as exc:
-            self.statusBar().showMessage(str(exc), 10000)
+            self.messages.show_error(f"Could not save the settings or the session: {exc}")
 
     # -- engine ---------------------------------------------------------------------------------
 
@@ -304,6 +316,7 @@ class MainWindow(QMainWindow):
         from studio.ui.style_tool import attach_to_window as attach_style
 
         attach_style(self)  # the Style tool (issue 20): its own dock and thread
+        session.restore_session(self, self._session)
         s = self.settings
         self.gen = GeneratorThread(EngineOptions.from_settings(s), self)
         w = self.gen.worker
@@ -323,6 +336,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.cancel_requested.connect(self.cancel)
         self.queue_dock.widget().deleteLater()
         self.queue_dock.setWidget(self.queue_panel)
+        fit_docks(self)  # every panel scrolls: the window fits 1280x720 and 200% scale
         self._on_model_state("loading", "Loading model…")
         self.gen.start(self.params.model_spec())
         self.params.refresh_models()
@@ -378,17 +392,7 @@ class MainWindow(QMainWindow):
     # -- generation -----------------------------------------------------------------------------
 
     def build_request(self) -> GenerationRequest:
-        prompt, negative = self.prompt_editor.text()
-        values = self.params.values()
-        mode = values["mode"]
-        init = self.params.init_image() if mode is not Mode.TXT2IMG else None
-        mask = None
-        if mode is Mode.INPAINT and self.mask_provider is not None:
-            mask = self.mask_provider()
-        request = GenerationRequest(prompt=prompt, negative_prompt=negative, init_image=init, mask=mask, **values)
-        if mode is Mode.INPAINT and self.masking is not None:
-            request = self.masking.apply_to_request(request)  # area, padding, blur, masked content
-        return request
+        return job_flow.build_request(self)
 
     def generate(self) -> object | None:
         """Queue a job from the prompt and parameters (runs next, or after the running one)."""
@@ -397,24 +401,15 @@ class MainWindow(QMainWindow):
         try:
             request = self.build_request()
         except InvalidRequest as exc:
-            self.statusBar().showMessage(str(exc), 8000)
+            self.messages.show_error(str(exc))
             return None
+        self.messages.dismiss_info()
         job = self.gen.submit(request)
-        self._jobs[job.id] = (request, self._target_size(request))
+        self._jobs[job.id] = (request, job_flow.target_size(self, request))
         self.prompt_editor.remember()
         if self._running_job is not None:
             self.statusBar().showMessage(f"Queued: {job.summary()}", 4000)
         return job
-
-    def _target_size(self, request: GenerationRequest) -> tuple[int, int]:
-        if request.width and request.height:
-            return request.width, request.height
-        if request.init_image is not None:
-            h, w = request.init_image.shape[:2]
-            return w - w % 8, h - h % 8
-        if self.model_info is not None:
-            return self.model_info.native_width, self.model_info.native_height
-        return 0, 0
 
     def cancel(self) -> None:
         if self.upscaler.cancel():
@@ -462,6 +457,7 @@ class MainWindow(QMainWindow):
             self._preview_stamp = None
 
     def _on_job_finished(self, job_id: int, images: list) -> None:
+        request = self._jobs.get(job_id, (None,))[0]
         self._finish_job(job_id)
         if not images:
             return
@@ -469,6 +465,7 @@ class MainWindow(QMainWindow):
         self._shown_job = job_id
         qimages = [to_qimage(g.image) for g in images]
         self._generated_for = {id(q): g for q, g in zip(qimages, images)}
+        job_flow.results_arrived(self, request, qimages)  # masks, and the init/mask kept for Reuse
         self.canvas_panel.strip.set_images(qimages)
         self.canvas.set_image(qimages[0], None, "Generate")
         self.params.set_last_seed(images[0].seed)
@@ -495,7 +492,7 @@ class MainWindow(QMainWindow):
         self._finish_job(job_id)
         self.canvas.restore()
         self.canvas_panel.reset_progress("Failed")
-        self.statusBar().showMessage(message, 15000)
+        self.messages.show_error(message)
 
     def _on_job_cancelled(self, job_id: int) -> None:
         self._finish_job(job_id)
@@ -545,6 +542,7 @@ class MainWindow(QMainWindow):
             text = [v if isinstance(v, str) else "" for v in (params.get("prompt", ""), params.get("negative_prompt", ""))]
             self.prompt_editor.set_text(*text)
         notes = self.params.set_values(params, from_file=True)
+        job_flow.reuse_sources(self, params)  # an edit's init image, mask and crop come back too
         self.statusBar().showMessage("Parameters reused" + (f" ({'; '.join(notes)})" if notes else ""), 8000 if notes else 3000)
 
     def use_canvas_as_init(self) -> None:

@@ -40,7 +40,7 @@ def stroke_latency(size: int = 2048, events: int = 200, brush: int = 64, zoom: f
 
     from studio.ui.canvas import CanvasView
     from studio.ui.images import to_qimage
-    from studio.ui.mask_panel import MaskController
+    from studio.ui.mask_controller import MaskController
 
     app = _app()
     canvas = CanvasView()

@@ -96,8 +96,21 @@ def _two_tone(painter, draw) -> None:
 
 
 class _OutlineItem(QGraphicsEllipseItem):
+    """The brush outline; the eraser's is crossed by a slash, so the active tool shows at the pointer."""
+
+    erasing = False
+
     def paint(self, painter, option, widget=None) -> None:
-        _two_tone(painter, lambda: painter.drawEllipse(self.rect()))
+        r = self.rect()
+
+        def draw() -> None:
+            painter.drawEllipse(r)
+            if self.erasing:
+                d = r.width() * 0.3535  # 45 degrees, on the circle
+                c = r.center()
+                painter.drawLine(QPointF(c.x() - d, c.y() + d), QPointF(c.x() + d, c.y() - d))
+
+        _two_tone(painter, draw)
 
 
 class _ShapeItem(QGraphicsPathItem):
@@ -135,7 +148,10 @@ class _KeyFilter(QObject):
 class MaskTool(CanvasTool):
     """Paints ``layer.mask`` on a :class:`studio.ui.canvas.CanvasView`."""
 
-    cursor = Qt.BlankCursor
+    @property
+    def cursor(self) -> Qt.CursorShape:
+        # brush and eraser: their outline is the cursor; rectangle and lasso: a cross
+        return Qt.BlankCursor if self.settings.mode in (ToolMode.BRUSH, ToolMode.ERASER) else Qt.CrossCursor
 
     def __init__(self, layer, settings: MaskToolSettings | None = None, undo_stack=None):
         self.layer = layer
@@ -156,7 +172,7 @@ class MaskTool(CanvasTool):
         self._shape.setPen(QPen(QColor(255, 255, 255), 0))
         self._shape.setZValue(1001)
         self._shape.setVisible(False)
-        self.settings.changed.connect(self._update_outline)
+        self.settings.changed.connect(self._settings_changed)
         self._hover = QPointF()
         self._hovered = False  # the outline shows once the mouse has been over the canvas
 
@@ -189,6 +205,13 @@ class MaskTool(CanvasTool):
         self._hovered = False
         self._outline.setVisible(False)
 
+    def _settings_changed(self) -> None:
+        if self.canvas is not None:
+            self.canvas._update_cursor()
+        self._outline.erasing = self.settings.mode is ToolMode.ERASER
+        self._outline.update()
+        self._update_outline()
+
     def _update_outline(self) -> None:
         r = self.radius
         self._outline.setRect(QRectF(self._hover.x() - r, self._hover.y() - r, 2 * r, 2 * r))
@@ -207,6 +230,7 @@ class MaskTool(CanvasTool):
         self._recorder = M.MaskRecorder(self.layer.mask.data, TILE)
         mode = self.settings.mode
         if mode in (ToolMode.BRUSH, ToolMode.ERASER):
+            self.layer.defer_edge(True)  # the outline follows at the end of the stroke
             self._last = (pos.x(), pos.y())
             self._stamp(self._last, self._last)
         elif mode is ToolMode.RECT:
@@ -271,6 +295,8 @@ class MaskTool(CanvasTool):
         self.layer.refresh(rect)
 
     def _finish_stroke(self) -> None:
+        if hasattr(self.layer, "defer_edge"):
+            self.layer.defer_edge(False)
         rec, self._recorder = self._recorder, None
         self._last, self._start, self._points = None, None, []
         self._shape.setVisible(False)

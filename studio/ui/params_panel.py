@@ -27,6 +27,7 @@ from studio.engine.request import MAX_BATCH, MAX_CFG, MAX_SEED, MAX_SIZE, MAX_ST
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from studio.ui import aio
 from studio.ui.reuse import checked_params, find_installed
+from studio.ui.size_logic import RangeHints
 from studio.ui.theme import icon
 
 SIZE_PRESETS = [
@@ -50,6 +51,7 @@ class ParamsPanel(QWidget):
     changed = Signal()
     model_chosen = Signal(object)  # spec (None = starter model)
     mode_changed = Signal(object)  # Mode: the hook the inpainting panel listens to
+    init_changed = Signal()  # an init image was set or forgotten
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -92,6 +94,7 @@ class ParamsPanel(QWidget):
         self.preset = QComboBox(objectName="sizePreset")
         for label, w, h in SIZE_PRESETS:
             self.preset.addItem(label, (w, h))
+        self.preset.addItem("Custom size", None)  # shown while the fields match no preset
         self.preset.activated.connect(self._preset_chosen)
         self.width_spin = QSpinBox(objectName="width", minimum=0, maximum=MAX_SIZE, singleStep=8, value=0)
         self.height_spin = QSpinBox(objectName="height", minimum=0, maximum=MAX_SIZE, singleStep=8, value=0)
@@ -107,7 +110,9 @@ class ParamsPanel(QWidget):
         size_row.addWidget(QLabel("×"))
         size_row.addWidget(self.height_spin, 1)
         size_row.addWidget(self.lock_ratio)
-
+        self.size_note = QLabel("", objectName="sizeNote", wordWrap=True)  # what will run
+        self.range_hints = RangeHints(QLabel("", objectName="rangeNote", wordWrap=True), self)
+        self.range_note = self.range_hints.label
         self.batch = QSpinBox(objectName="batch", minimum=1, maximum=MAX_BATCH, value=1)
 
         # mode, init image, strength
@@ -141,6 +146,7 @@ class ParamsPanel(QWidget):
         form.addRow("Seed", seed_row)
         form.addRow("Size", self.preset)
         form.addRow("", size_row)
+        form.addRow("", self.size_note)
         form.addRow("Batch", self.batch)
         form.addRow("Mode", self.mode)
         form.addRow("Init image", init_row)
@@ -148,8 +154,11 @@ class ParamsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
+        layout.addWidget(self.range_note)
         layout.addStretch(1)
         self._update_init_widgets()
+        for spin in (self.steps, self.cfg, self.width_spin, self.height_spin, self.batch):
+            self.range_hints.watch(spin, spin.objectName().capitalize().replace("Cfg", "CFG scale"))
 
         for w in (self.steps, self.cfg, self.batch, self.width_spin, self.height_spin):
             w.valueChanged.connect(self.changed)
@@ -259,6 +268,8 @@ class ParamsPanel(QWidget):
     # -- size -------------------------------------------------------------------------------------
 
     def _preset_chosen(self, index: int) -> None:
+        if self.preset.itemData(index) is None:
+            return
         w, h = self.preset.itemData(index)
         self._set_size(w, h)
         if self.lock_ratio.isChecked():
@@ -285,9 +296,8 @@ class ParamsPanel(QWidget):
                 self.width_spin.setValue(_snap8(value * self._ratio))
             self._updating = False
         w, h = self.width_spin.value(), self.height_spin.value()
-        index = next((i for i, (_, pw, ph) in enumerate(SIZE_PRESETS) if (pw, ph) == (w, h)), -1)
-        if index >= 0:
-            self.preset.setCurrentIndex(index)
+        index = next((i for i, (_, pw, ph) in enumerate(SIZE_PRESETS) if (pw, ph) == (w, h)), len(SIZE_PRESETS))
+        self.preset.setCurrentIndex(index)  # "Custom size" when no preset matches
 
     # -- mode and init image ----------------------------------------------------------------------
 
@@ -311,6 +321,7 @@ class ParamsPanel(QWidget):
         if switch_mode and self.current_mode() is Mode.TXT2IMG:
             self.set_mode(Mode.IMG2IMG)
         self._update_init_widgets()
+        self.init_changed.emit()
 
     def init_image(self) -> np.ndarray | None:
         return self._init_image
@@ -322,6 +333,7 @@ class ParamsPanel(QWidget):
         if self.current_mode() is not Mode.TXT2IMG:
             self.set_mode(Mode.TXT2IMG)
         self._update_init_widgets()
+        self.init_changed.emit()
 
     def _update_init_widgets(self) -> None:
         uses_init = self.current_mode() is not Mode.TXT2IMG

@@ -15,6 +15,9 @@ PANEL = "#262b33"
 TEXT = "#d8dce4"
 MUTED = "#8a93a3"
 ACCENT = "#6aa7ff"
+EDGE = "#3a414c"
+CHECKED = "#3d6fb6"  # a checked toggle (Paint mask, the active tool, favourites, random seed, ratio lock)
+PRESSED = "#2b5289"
 
 STYLE_SHEET = f"""
 QMainWindow::separator {{ background: {BASE}; width: 4px; height: 4px; }}
@@ -28,6 +31,19 @@ QProgressBar::chunk {{ background: {ACCENT}; }}
 QPlainTextEdit {{ background: {BASE}; border: 1px solid #3a414c; border-radius: 3px; }}
 QListWidget {{ background: {BASE}; }}
 QLabel#tokenCount {{ color: {MUTED}; }}
+QLabel#sizeNote, QLabel#modeStatus {{ color: {MUTED}; }}
+QLabel#rangeNote {{ color: #f2c14e; }}
+QPushButton, QToolButton {{ background: {PANEL}; border: 1px solid {EDGE}; border-radius: 3px; padding: 3px 8px; }}
+QToolButton {{ padding: 3px 4px; }}
+QPushButton:hover, QToolButton:hover {{ background: #303743; border-color: #556070; }}
+QPushButton:pressed, QToolButton:pressed {{ background: {PRESSED}; }}
+QPushButton:checked, QToolButton:checked {{ background: {CHECKED}; border: 1px solid {ACCENT}; color: #ffffff; }}
+QPushButton:checked:hover, QToolButton:checked:hover {{ background: #4a80cc; }}
+QPushButton:disabled, QToolButton:disabled {{ color: #5c6370; background: {BACKGROUND}; border-color: #2c3139; }}
+QToolBar QToolButton {{ background: transparent; border: 1px solid transparent; }}
+QToolBar QToolButton:hover {{ background: #303743; border-color: #556070; }}
+QToolBar QToolButton:checked {{ background: {CHECKED}; border-color: {ACCENT}; }}
+QToolButton::menu-indicator {{ image: none; }}
 """
 
 
