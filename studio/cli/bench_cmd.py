@@ -10,6 +10,7 @@ import time
 SECTIONS = {
     # name: (module, description)
     "engine": ("studio.engine.bench", "preview overhead and cancel latency"),
+    "preview": ("studio.engine.preview_bench", "preview fidelity (linear map vs tiny decoder) and cost"),
     "inpaint": ("studio.engine.inpaint_bench", "only-masked vs whole-picture inpainting"),
     "library": ("studio.library.bench", "10,000-image library: search, reconcile"),
     "ui": ("studio.ui.bench", "window start-up, GUI stalls, preview-to-screen latency"),

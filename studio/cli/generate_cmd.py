@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+from studio.cli import preview_options
 from studio.engine.request import GenerationRequest, InpaintArea, MaskedContent, Mode
 from studio.engine.model_defaults import FALLBACK_CFG, FALLBACK_STEPS
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
@@ -46,6 +47,7 @@ def register(subparsers) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     p.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16")
     p.add_argument("--allow-pickle", action="store_true", help="allow .ckpt/.bin weights (loaded weights-only)")
+    preview_options.add_args(p)
     p.set_defaults(func=run)
 
 
@@ -79,6 +81,7 @@ def build_request(args: argparse.Namespace) -> GenerationRequest:
         inpaint_padding=args.padding,
         mask_blur=args.mask_blur,
         masked_content=args.masked_content,
+        vae=args.vae,
     )
 
 
@@ -147,11 +150,13 @@ def run(args: argparse.Namespace) -> int:
         from studio.engine.errors import InvalidRequest
 
         raise InvalidRequest(f"--out {args.out} is a file; give a folder.")
-    engine = Engine(EngineSettings(device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle))
+    engine = Engine(EngineSettings(device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle,
+                                   **preview_options.engine_options(args)))
     progress = TerminalProgress()
+    sink = preview_options.PreviewSaver(args.save_previews, request.batch_size, progress) if args.save_previews else progress
     cancel = CancelFlag()
     try:
-        images = engine.generate(request, on_event=progress, cancel=cancel)
+        images = engine.generate(request, on_event=sink, cancel=cancel)
     except KeyboardInterrupt:
         cancel.set()
         raise

@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         self._open_gallery()
         self._attach_masking()
         s = self.settings
-        self.gen = GeneratorThread(EngineOptions(s.device, s.dtype, s.preview_every), self)
+        self.gen = GeneratorThread(EngineOptions.of(s), self)
         w = self.gen.worker
         w.model_state.connect(self._on_model_state)
         w.model_loaded.connect(self._on_model_loaded)
@@ -573,7 +573,7 @@ class MainWindow(QMainWindow):
         self.settings = new
         self.save_settings()
         if self.gen is not None:
-            self.gen.apply_options(EngineOptions(new.device, new.dtype, new.preview_every))
+            self.gen.apply_options(EngineOptions.of(new))
         if folder_changed:
             self.statusBar().showMessage("The new data folder is used from the next launch.", 8000)
 

@@ -27,6 +27,7 @@ from studio.engine.request import MAX_BATCH, MAX_CFG, MAX_SEED, MAX_SIZE, MAX_ST
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from studio.ui import aio
 from studio.ui.theme import icon
+from studio.ui.vae_picker import VaePicker
 
 SIZE_PRESETS = [
     ("Model's native size", 0, 0),
@@ -134,6 +135,8 @@ class ParamsPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         form.addRow("Model", self.model)
         form.addRow("Sampler", self.scheduler)
+        self.vae = VaePicker()
+        form.addRow("VAE", self.vae)
         form.addRow("Steps", self.steps)
         form.addRow("CFG scale", self.cfg)
         form.addRow("Seed", seed_row)
@@ -152,6 +155,7 @@ class ParamsPanel(QWidget):
         for w in (self.steps, self.cfg, self.batch, self.width_spin, self.height_spin):
             w.valueChanged.connect(self.changed)
         self.scheduler.currentIndexChanged.connect(self.changed)
+        self.vae.changed.connect(self.changed)
         self.seed.textChanged.connect(self.changed)
         self.strength.valueChanged.connect(self.changed)
 
@@ -339,6 +343,7 @@ class ParamsPanel(QWidget):
             "batch_size": self.batch.value(),
             "mode": self.current_mode(),
             "strength": self.strength.value() / 100.0,
+            "vae": self.vae.spec(),
         }
 
     def set_values(self, params: dict[str, Any]) -> None:
@@ -347,6 +352,8 @@ class ParamsPanel(QWidget):
             self.set_model_spec(params["model"] or None)
         if params.get("scheduler") in SCHEDULER_NAMES:
             self.scheduler.setCurrentText(params["scheduler"])
+        if isinstance(params.get("vae"), str):
+            self.vae.set_spec(params["vae"])
         for key, spin in (("steps", self.steps), ("batch_size", self.batch)):
             if isinstance(params.get(key), int):
                 spin.setValue(params[key])

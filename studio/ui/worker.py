@@ -34,6 +34,14 @@ class EngineOptions:
     device: str = "auto"
     dtype: str = "auto"
     preview_every: int = 1
+    preview_method: str = "auto"
+    preview_vae_every: int = 5
+
+    @classmethod
+    def of(cls, settings) -> EngineOptions:
+        """The engine options of a :class:`studio.settings.Settings`."""
+        return cls(settings.device, settings.dtype, settings.preview_every, settings.preview_method,
+                   settings.preview_vae_every)
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,8 @@ class Worker(QObject):
             self.start(self.model_spec)
         else:
             self.engine.settings.preview_every = options.preview_every
+            self.engine.settings.preview_method = options.preview_method
+            self.engine.settings.preview_vae_every = options.preview_vae_every
 
     @Slot()
     def drain(self) -> None:
@@ -151,7 +161,8 @@ class Worker(QObject):
 
         self.engine = Engine(
             EngineSettings(
-                device=self.options.device, dtype=self.options.dtype, preview_every=self.options.preview_every
+                device=self.options.device, dtype=self.options.dtype, preview_every=self.options.preview_every,
+                preview_method=self.options.preview_method, preview_vae_every=self.options.preview_vae_every,
             )
         )
 

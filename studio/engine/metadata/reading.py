@@ -84,6 +84,8 @@ class ImageMetadata:
             params.pop("seed")  # e.g. ComfyUI's 64-bit seeds: no equivalent here
         if self.model:
             params["model"] = self.model
+        if self.parameters.get("VAE"):  # A1111's VAE file name; Reuse finds it in models/VAE
+            params["vae"] = self.parameters["VAE"]
         strength = self.parameters.get("Denoising strength")
         if strength:
             try:
