@@ -161,8 +161,11 @@ def load_taesd_file(path: Path) -> TinyVaeDecoder:
         state = {k[len("decoder."):]: v for k, v in state.items() if k.startswith("decoder.")}
     elif all(k.startswith("layers.") for k in state):
         pass
-    else:  # madebyollin/taesd's taesd_decoder: nn.Sequential indices, the first (Clamp) has none
+    elif all(k.split(".", 1)[0].isdigit() for k in state):
+        # madebyollin/taesd's taesd_decoder: nn.Sequential indices, the first (Clamp) has none
         state = {f"layers.{int(k.split('.', 1)[0]) - 1}.{k.split('.', 1)[1]}": v for k, v in state.items()}
+    else:
+        raise ValueError(f"{Path(path).name}: not a TAESD decoder (unknown tensor names, e.g. {next(iter(state))})")
     first = state.get("layers.0.weight")
     if first is None or first.ndim != 4:
         raise ValueError(f"{Path(path).name}: not a TAESD decoder (no first convolution)")
