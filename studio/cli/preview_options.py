@@ -6,7 +6,7 @@ import argparse
 import io
 from pathlib import Path
 
-from studio.engine.preview_methods import METHODS
+from studio.settings import PREVIEW_METHODS as METHODS
 
 
 def add_args(p: argparse.ArgumentParser) -> None:

@@ -2,8 +2,10 @@
 
 Fidelity: the same seeded run (engine path, Euler) once with the linear map and
 once with the tiny decoder; each preview, upscaled to the final size, against
-the final image, as PSNR at 25/50/75/100% of the steps. Cost: generation with
-a preview every step vs. previews off (ratio), and one preview call in ms.
+the final image, as PSNR at 25/50/75/100% of the steps. Cost: one UNet step,
+one preview and one VAE decode timed interleaved (robust on a loaded machine),
+the overhead ratio they imply, and generation end to end with a preview every
+step vs. previews off.
 
 ``python -m studio.engine.preview_bench --strip out.png`` writes preview
 strips (rows: linear map, tiny decoder, final image; columns: steps).
@@ -97,25 +99,42 @@ def overhead(engine, model, *, steps: int = 20, repeats: int = 5) -> dict:
     return {"s_per_image": med, "tiny_ratio": med["tiny"] / med["none"], "linear_ratio": med["linear"] / med["none"]}
 
 
-def preview_call_ms(engine, model, method: str, calls: int = 30) -> tuple[float, str]:
-    """Median ms of one preview call on 1 x C x h x w latents, and where the previewer came from."""
+def component_ms(engine, model, calls: int = 30) -> dict:
+    """Median ms of one UNet step (CFG batch), one preview per method and one VAE decode, measured
+    interleaved on the same latents, so load on the machine hits all of them alike."""
     import torch
 
     loaded = engine._loaded(model, None)
-    engine.settings.preview_method = method
-    previewer = engine.preview_for(loaded)
-    info = loaded.info
-    down = 2 ** (len(loaded.base.vae.config.block_out_channels) - 1)
-    latents = torch.randn(1, loaded.base.vae.config.latent_channels, info.native_height // down, info.native_width // down,
-                          dtype=loaded.base.unet.dtype, device=engine.placement.device)
-    previewer(latents, 1, 1)
-    times = []
-    for _ in range(calls):
-        t = time.perf_counter()
-        previewer(latents, 1, 1)
-        times.append(time.perf_counter() - t)
-    kind = getattr(previewer, "kind", "linear")
-    return statistics.median(times) * 1000, f"{kind} ({getattr(previewer, 'origin', '?')})"
+    pipe, info = loaded.base, loaded.info
+    down = 2 ** (len(pipe.vae.config.block_out_channels) - 1)
+    dev, dtype = engine.placement.device, pipe.unet.dtype
+    latents = torch.randn(1, pipe.vae.config.latent_channels, info.native_height // down, info.native_width // down,
+                          dtype=dtype, device=dev)
+    text = torch.zeros(2, pipe.tokenizer.model_max_length, pipe.text_encoder.config.hidden_size, dtype=dtype, device=dev)
+    previewers = {}
+    for method in ("tiny", "linear"):
+        engine.settings.preview_method = method
+        previewers[method] = engine.preview_for(loaded)
+    scale = float(pipe.vae.config.scaling_factor or 1.0)
+    jobs = {
+        "unet": lambda: pipe.unet(torch.cat([latents] * 2), 500, encoder_hidden_states=text),
+        "vae": lambda: pipe.vae.decode(latents / scale).sample.cpu(),
+        **{m: (lambda p=p: p(latents, 1, 1)) for m, p in previewers.items()},
+    }
+    times = {name: [] for name in jobs}
+    with torch.inference_mode():
+        for name, job in jobs.items():
+            job()  # warm-up
+        for _ in range(calls):
+            for name, job in jobs.items():
+                t = time.perf_counter()
+                job()
+                if str(dev).startswith("cuda"):
+                    torch.cuda.synchronize()
+                times[name].append(time.perf_counter() - t)
+    out = {name: statistics.median(v) * 1000 for name, v in times.items()}
+    out["tiny_origin"] = f"{getattr(previewers['tiny'], 'kind', '?')} ({getattr(previewers['tiny'], 'origin', '?')})"
+    return out
 
 
 def run(report: Report, model: str | None = None, *, quick: bool = False) -> None:
@@ -126,8 +145,8 @@ def run(report: Report, model: str | None = None, *, quick: bool = False) -> Non
     steps = 10 if quick else 20
     report(f"preview model: {info.name} {info.native_width}x{info.native_height} on {engine.placement.device}, "
            f"{steps} steps Euler", None, "")
-    tiny_ms, origin = preview_call_ms(engine, model, "tiny")
-    linear_ms, _ = preview_call_ms(engine, model, "linear")
+    c = component_ms(engine, model, calls=10 if quick else 40)
+    origin = c["tiny_origin"]
     report(f"tiny decoder used: {origin}" if origin.startswith("tiny")
            else "tiny decoder: none found, the linear map stands in", None, "")
     table = fidelity(engine, model, PROMPTS[:2] if quick else PROMPTS, steps)
@@ -136,12 +155,16 @@ def run(report: Report, model: str | None = None, *, quick: bool = False) -> Non
         report(f"  at {int(f * 100):3d}% of the steps: {table['linear'][f]:6.2f} dB | {table['tiny'][f]:6.2f} dB", None, "")
     report("last-step preview PSNR, tiny decoder (target >= 30)", table["tiny"][1.0], "dB")
     report("last-step preview PSNR, linear map", table["linear"][1.0], "dB")
-    report("one preview call, tiny decoder", tiny_ms, "ms")
-    report("one preview call, linear map", linear_ms, "ms")
+    report("one UNet step (CFG batch of 2)", c["unet"], "ms")
+    report("one preview, tiny decoder", c["tiny"], "ms")
+    report("one preview, linear map", c["linear"], "ms")
+    report("one full VAE decode", c["vae"], "ms")
+    image = steps * c["unet"] + c["vae"]
+    report("tiny preview every step vs none, from the parts (target <= 1.05)", (image + steps * c["tiny"]) / image, "x")
     o = overhead(engine, model, steps=steps, repeats=2 if quick else 5)
     report("seconds per image, previews off", o["s_per_image"]["none"], "s")
-    report("preview every step, tiny decoder vs none (target <= 1.05)", o["tiny_ratio"], "x")
-    report("preview every step, linear map vs none", o["linear_ratio"], "x")
+    report("preview every step, tiny decoder vs none, end to end (target <= 1.05)", o["tiny_ratio"], "x")
+    report("preview every step, linear map vs none, end to end", o["linear_ratio"], "x")
 
 
 def strip(path, model: str | None = None, prompts=None, steps: int = 20, columns=(1, 2, 3, 5, 8, 10, 15, 20)) -> None:
