@@ -340,8 +340,10 @@ class _PipelineRun:
         every = self.engine.settings.preview_every
         previewer = self.engine.preview_for(self.loaded, self.vae) if every else None
         own_vae = pipe.vae
+        # object.__setattr__: the pipeline's own __setattr__ re-registers its config, which looks the
+        # module up with inspect (100+ ms holding the GIL, a GUI stall)
         if self.vae is not None:
-            pipe.vae = self.vae
+            object.__setattr__(pipe, "vae", self.vae)
         settings = self.engine.settings
         vae_memory.apply(pipe.vae, vae_memory.plan(
             pipe.vae.config, width, height, 1, vae_memory.bound_mb(self.engine.placement.device, settings.vae_memory_mb),
@@ -381,7 +383,8 @@ class _PipelineRun:
         except ValueError as exc:
             raise InvalidRequest(str(exc).splitlines()[0]) from None
         finally:
-            pipe.vae = own_vae
+            if self.vae is not None:
+                object.__setattr__(pipe, "vae", own_vae)
         images = out.images
         return (np.clip(images[0], 0.0, 1.0) * 255).round().astype(np.uint8)
 
