@@ -20,6 +20,7 @@ from studio.fsutil import atomic_write_text
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 ENGINES = ("local", "server")
+PREVIEW_METHODS = ("auto", "linear", "tiny", "vae")  # the same as studio.engine.preview_methods.METHODS
 HISTORY_LIMIT = 200
 
 
@@ -51,6 +52,8 @@ class Settings:
     device: str = "auto"
     dtype: str = "auto"
     preview_every: int = 1
+    preview_method: str = "auto"  # auto, linear, tiny, vae (studio.engine.preview_methods.METHODS)
+    preview_vae_every: int = 5  # the "vae" method: a full decode every N steps
     data_folder: str = ""  # empty: the default data folder; takes effect on the next launch
     model: str = ""  # last model spec; empty: the bundled starter model
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
@@ -77,6 +80,12 @@ class Settings:
             self.preview_every = max(0, min(50, int(self.preview_every)))
         except (TypeError, ValueError):
             self.preview_every = 1
+        if self.preview_method not in PREVIEW_METHODS:
+            self.preview_method = "auto"
+        try:
+            self.preview_vae_every = max(1, min(50, int(self.preview_vae_every)))
+        except (TypeError, ValueError):
+            self.preview_vae_every = 5
         if not isinstance(self.params, dict):
             self.params = {}
         if self.engine not in ENGINES:
@@ -181,4 +190,4 @@ def apply_data_folder(settings: Settings) -> None:
         os.environ["STUDIO_HOME"] = str(Path(settings.data_folder).expanduser())
 
 
-__all__ = ["DEVICES", "DTYPES", "ENGINES", "PromptHistory", "Settings", "Styles", "apply_data_folder"]
+__all__ = ["DEVICES", "DTYPES", "ENGINES", "PREVIEW_METHODS", "PromptHistory", "Settings", "Styles", "apply_data_folder"]

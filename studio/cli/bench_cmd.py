@@ -11,6 +11,7 @@ SECTIONS = {
     # name: (module, description)
     "startup": ("studio.bench.startup", "cold start: CLI first image and window engine-ready, as ratios to import torch"),
     "engine": ("studio.engine.bench", "preview overhead and cancel latency"),
+    "preview": ("studio.engine.preview_bench", "preview fidelity (linear map vs tiny decoder) and cost"),
     "inpaint": ("studio.engine.inpaint_bench", "only-masked vs whole-picture inpainting"),
     "library": ("studio.library.bench", "10,000-image library: search, reconcile"),
     "gallery-fuzz": ("studio.library.fuzz_bench", "100,000 hostile metadata inputs through the row insert: crashes"),

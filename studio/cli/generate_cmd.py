@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+from studio.cli import preview_options
 from studio.engine.request import GenerationRequest, InpaintArea, MaskedContent, Mode
 from studio.engine.model_defaults import FALLBACK_CFG, FALLBACK_STEPS
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
@@ -55,6 +56,7 @@ def register(subparsers) -> None:
     p.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16")
     p.add_argument("--allow-pickle", action="store_true", help="allow .ckpt/.bin weights (loaded weights-only)")
     add_server_args(p)
+    preview_options.add_args(p)
     p.set_defaults(func=run)
 
 
@@ -99,6 +101,7 @@ def build_request(args: argparse.Namespace, engine=None) -> GenerationRequest:
         inpaint_padding=args.padding,
         mask_blur=args.mask_blur,
         masked_content=args.masked_content,
+        vae=args.vae,
     )
 
 
@@ -235,16 +238,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         from studio.engine.generator import Engine, EngineSettings
 
-        engine = Engine(EngineSettings(device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle))
+        engine = Engine(EngineSettings(device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle,
+                                       **preview_options.engine_options(args)))
     progress = TerminalProgress()
+    sink = preview_options.PreviewSaver(args.save_previews, request.batch_size, progress) if args.save_previews else progress
     cancel = CancelFlag()
     try:
         if hires is not None:
             from studio.engine.hires import generate_hires
 
-            images = generate_hires(engine, request, hires, on_event=progress, cancel=cancel)
+            images = generate_hires(engine, request, hires, on_event=sink, cancel=cancel)
         else:
-            images = engine.generate(request, on_event=progress, cancel=cancel)
+            images = engine.generate(request, on_event=sink, cancel=cancel)
     except KeyboardInterrupt:
         cancel.set()
         raise

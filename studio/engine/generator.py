@@ -25,7 +25,8 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from studio import paths  # noqa: E402
-from studio.engine import devices, embeddings, models, networks, preview, prompts, schedulers  # noqa: E402
+from studio.engine import devices, embeddings, models, networks, preview, preview_methods, prompts, schedulers  # noqa: E402
+from studio.engine import vae_memory, vae_swap  # noqa: E402
 from studio.engine.errors import GenerationCancelled, InvalidRequest, OutOfMemory, StudioError  # noqa: E402
 from studio.engine.events import CancelFlag, GeneratedImage, PreviewRegion, Progress, Status  # noqa: E402
 from studio.engine.request import GenerationRequest, MaskedContent, Mode  # noqa: E402
@@ -38,6 +39,9 @@ class EngineSettings:
     device: str = "auto"
     dtype: str = "auto"
     preview_every: int = 1  # a preview every k steps; 0 turns previews off
+    preview_method: str = "auto"  # one of preview_methods.METHODS
+    preview_vae_every: int = 5  # "vae" method: the full VAE every N steps, the linear map between
+    vae_memory_mb: int = 0  # decode bound for VAE tiling/slicing; 0: automatic
     allow_pickle: bool = False  # load .ckpt/.bin weights (weights-only) after the user opted in
     cache_size: int = 2  # loaded models kept in memory
     threads: int = 0  # torch CPU threads; 0 leaves torch's default
@@ -52,6 +56,9 @@ class LoadedModel:
     derived: dict = field(default_factory=dict)
     loras: networks.LoraSet = field(default_factory=networks.LoraSet)  # adapters in the shared modules
     ti: embeddings.EmbeddingSet = field(default_factory=embeddings.EmbeddingSet)  # textual inversions loaded
+    folder: Path | None = None  # the model's folder (its preview decoder lives there)
+    previewers: dict = field(default_factory=dict)  # preview method -> previewer, built on first use
+    vaes: dict = field(default_factory=dict)  # user VAE path -> (AutoencoderKL, name, hash), loaded on first use
 
     def pipeline(self, mode: Mode):
         if mode is Mode.TXT2IMG:
@@ -107,6 +114,7 @@ class Engine:
             loaded = LoadedModel(
                 info, pipe, self._previewer(pipe, source, info), dict(pipe.scheduler.config),
                 loras=networks.LoraSet(info.name), ti=embeddings.EmbeddingSet(info.name),
+                folder=Path(source.location) if source.kind == "folder" else None,
             )
             while len(self._models) >= max(1, self.settings.cache_size):
                 self._models.popitem(last=False)
@@ -129,6 +137,28 @@ class Engine:
         if pmap is None or len(pmap.factors) != channels:
             pmap = self._fitted_map(pipe, info)
         return preview.LatentPreviewer(pmap, self.placement.device, pipe.unet.dtype)
+
+    def preview_for(self, loaded: LoadedModel, vae=None):
+        """The previewer of the current preview method (the linear map when its decoder is missing)."""
+        method = self.settings.preview_method
+        if method == "vae":  # built per run: it decodes with the run's VAE (a swapped one too)
+            return preview_methods.VaePreviewer(vae or loaded.base.vae, preview_methods.LinearPreviewer(loaded.previewer),
+                                                self.settings.preview_vae_every)
+        if method not in loaded.previewers:
+            loaded.previewers[method] = preview_methods.build(
+                method, pipe=loaded.base, model_folder=loaded.folder, family=loaded.info.family,
+                linear=loaded.previewer, device=self.placement.device,
+            )
+        return loaded.previewers[method]
+
+    def user_vae(self, loaded: LoadedModel, spec: str):
+        """(vae, name, hash) for a user VAE, loaded once per model and checked against its latents."""
+        path = str(vae_swap.resolve(spec))
+        if path not in loaded.vaes:
+            like = loaded.base.vae
+            vae, choice, digest = vae_swap.load(path, like, like.device, like.dtype)
+            loaded.vaes[path] = (vae, choice.name, digest)
+        return loaded.vaes[path]
 
     def _fitted_map(self, pipe, info: models.ModelInfo) -> preview.PreviewMap:
         cache = paths.data_dir() / "cache" / "preview_maps" / f"{info.hash or info.name}.json"
@@ -179,10 +209,13 @@ class Engine:
                     words = loaded.ti.tokens(loaded.base, ti_files)
                     prompt, negative = embeddings.substitute(prompt, words), embeddings.substitute(negative, words)
                 embeds = prompts.encode_prompt_pair(loaded.base, prompt, negative)
+                vae, vae_extra = None, {}
+                if request.vae:  # recorded as A1111's "VAE" and "VAE hash"
+                    vae, vae_extra["vae"], vae_extra["vae_hash"] = self.user_vae(loaded, request.vae)
                 results = []
                 for index, seed in enumerate(request.seeds()):
-                    runner = _PipelineRun(self, loaded, request, seed, index, embeds, clock, emit, cancel)
-                    extra: dict = {k: dict(v) for k, v in hashes.items() if v}
+                    runner = _PipelineRun(self, loaded, request, seed, index, embeds, clock, emit, cancel, vae)
+                    extra: dict = {**{k: dict(v) for k, v in hashes.items() if v}, **vae_extra}
                     if request.mode is Mode.INPAINT:
                         from studio.engine import inpaint
 
@@ -288,8 +321,9 @@ class _JobClock:
 class _PipelineRun:
     """One image: scheduler, seed, callback with previews and cancel, decode."""
 
-    def __init__(self, engine, loaded, request, seed, index, embeds, clock, emit, cancel):
+    def __init__(self, engine, loaded, request, seed, index, embeds, clock, emit, cancel, vae=None):
         self.engine = engine
+        self.vae = vae  # a user VAE in place of the model's own, or None
         self.loaded = loaded
         self.request = request
         self.seed = seed
@@ -311,7 +345,17 @@ class _PipelineRun:
         pipe.scheduler = schedulers.make_scheduler(self.request.scheduler, self.loaded.scheduler_config)
         tap = preview.X0Tap(pipe.scheduler)
         every = self.engine.settings.preview_every
-        previewer = self.loaded.previewer
+        previewer = self.engine.preview_for(self.loaded, self.vae) if every else None
+        own_vae = pipe.vae
+        # object.__setattr__: the pipeline's own __setattr__ re-registers its config, which looks the
+        # module up with inspect (100+ ms holding the GIL, a GUI stall)
+        if self.vae is not None:
+            object.__setattr__(pipe, "vae", self.vae)
+        settings = self.engine.settings
+        vae_memory.apply(pipe.vae, vae_memory.plan(
+            pipe.vae.config, width, height, 1, vae_memory.bound_mb(self.engine.placement.device, settings.vae_memory_mb),
+            torch.finfo(pipe.vae.dtype).bits // 8,
+        ))
         generator = torch.Generator("cpu").manual_seed(self.seed)
         request = self.request
         progress_state = {"step": 0, "total": 0}
@@ -324,7 +368,7 @@ class _PipelineRun:
                 raise _Stop()
             frame = None
             if previewer is not None and every and (step % every == 0 or step == total):
-                frame = previewer(tap.latest if tap.latest is not None else kwargs["latents"])
+                frame = previewer(tap.latest if tap.latest is not None else kwargs["latents"], step, total)
             elapsed, eta = self.clock.step()
             self.emit(Progress(step, total, self.index, request.batch_size, elapsed, eta, frame))
             return kwargs
@@ -345,6 +389,9 @@ class _PipelineRun:
             raise GenerationCancelled(step=progress_state["step"], total=progress_state["total"]) from None
         except ValueError as exc:
             raise InvalidRequest(str(exc).splitlines()[0]) from None
+        finally:
+            if self.vae is not None:
+                object.__setattr__(pipe, "vae", own_vae)
         images = out.images
         return (np.clip(images[0], 0.0, 1.0) * 255).round().astype(np.uint8)
 

@@ -95,6 +95,7 @@ class GenerationRequest:
     mask_blur: int = 4
     masked_content: MaskedContent = MaskedContent.ORIGINAL
     inpaint_box: tuple[int, int, int, int] | None = None  # only masked: the user's crop (x0, y0, x1, y1)
+    vae: str = ""  # a VAE in place of the model's own: file, diffusers folder or name in models/VAE; "" = the model's
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -110,6 +111,9 @@ class GenerationRequest:
             raise InvalidRequest("Prompt and negative prompt must be text.")
         put("prompt", self.prompt.strip())
         put("negative_prompt", self.negative_prompt.strip())
+        if not isinstance(self.vae, str):
+            raise InvalidRequest("The VAE must be given as a path or a name.")
+        put("vae", self.vae.strip())
         if self.mode is Mode.TXT2IMG and not self.prompt:
             raise InvalidRequest("Write a prompt first: text-to-image needs a description of the picture.")
         _check_int("steps", self.steps, 1, MAX_STEPS)

@@ -1,4 +1,4 @@
-"""CLI: python -m studio.starter train-vae|train-unet|export|tune-cfg|evaluate|all"""
+"""CLI: python -m studio.starter train-vae|train-unet|train-preview-decoder|export|tune-cfg|evaluate|all"""
 from __future__ import annotations
 
 
@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import train_unet, train_vae  # noqa: E402
+from . import train_preview, train_unet, train_vae  # noqa: E402
 from .export import DEFAULT_DEST  # noqa: E402
 
 
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     train_vae.add_args(sub.add_parser("train-vae", help="train the VAE (resumes from its checkpoint)"))
     train_unet.add_args(sub.add_parser("train-unet", help="train text encoder + UNet (resumes; runs until stopped)"))
+    train_preview.add_args(sub.add_parser("train-preview-decoder",
+                                          help="train the tiny preview decoder on the model's own latents (resumes)"))
     ex = sub.add_parser("export", help="write the current EMA weights as a diffusers folder")
     ex.add_argument("--dest", type=Path, default=DEFAULT_DEST)
     ex.add_argument("--no-ema", action="store_true")
@@ -50,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         train_vae.train(args)
     elif args.cmd == "train-unet":
         train_unet.train(args)
+    elif args.cmd == "train-preview-decoder":
+        train_preview.train(args)
     elif args.cmd == "export":
         from .export import export
         export(args.dest, use_ema=not args.no_ema)

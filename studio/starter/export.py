@@ -172,6 +172,8 @@ def export(dest: Path = DEFAULT_DEST, use_ema: bool = True, keep_eval: bool = Tr
     info["folder_bytes"] = folder_size(tmp)
     (tmp / "studio_train_info.json").write_text(json.dumps(info, indent=2) + "\n")
     write_model_card(tmp)
+    if (dest / "preview_decoder").is_dir():  # trained separately (train-preview-decoder): keep it
+        shutil.copytree(dest / "preview_decoder", tmp / "preview_decoder")
     state.replace_folder(tmp, dest)
     print(f"exported step {step} to {dest} ({info['folder_bytes'] / 1e6:.1f} MB)")
     return dest

@@ -7,6 +7,7 @@ from pathlib import Path
 from .captions import EVAL_COUNT, EVAL_SEED, HELD_OUT_PERCENT
 from .palette import COLOURS, DIGITS, GEOMETRIC_SHAPES, LETTERS, POSITION_NAMES, SIZE_NAMES
 from .recipe import COMMON_ARGS, LAYOUT_STAGE, MAIN_STAGE, PAIRS_STAGE, TUNING_FILE
+from .train_preview import card_lines
 
 RETRAIN = """\
 # from the repository root; training state goes to /work/train_state (override: STUDIO_STARTER_STATE)
@@ -20,6 +21,9 @@ nice -n 10 python -m studio.starter train-unet {unet_pairs} --max-minutes 105
 # sharpen the VAE decoder with object pixels weighted up; the encoder (the latent space) stays fixed
 nice -n 15 python -m studio.starter train-vae --decoder-only --object-weight 5 --lr 2e-4 --max-minutes 40 --decay-minutes 12 --batch 8 --eval-every 300 --threads 1
 python -m studio.starter export                          # any time, also while train-unet runs
+# tiny preview decoder on the exported model's own latents: 11 min of data (renders + sampling x0s), then 38 min of training (resumes)
+nice -n 10 python -m studio.starter train-preview-decoder --data-only --data-minutes 11 --threads 1
+nice -n 5 python -m studio.starter train-preview-decoder --data-minutes 0 --max-minutes 38 --threads 1
 python -m studio.starter tune-cfg                        # recommended CFG on a tuning set -> studio_defaults.json
 python -m studio.starter evaluate                        # 200 held-out prompts + inpainting -> studio_eval.json + this card
 # or all in one go (VAE 60 min, decoder 40 min, UNet 345 min of which layout 60 and pairs 105, export, tune-cfg, evaluate):
@@ -179,7 +183,7 @@ Example: "a large red star on the left and a small blue circle at the bottom rig
   training saw it, and the layout has to come from the prompt.
 - Weights stored fp16 (safetensors); load as fp32 on CPU. Folder size: {info.get('folder_bytes', 0) / 1e6:.1f} MB.
 - `studio_preview.json`: least-squares linear map from scaled latents (rows: 4 channels) to RGB in [-1,1]
-  plus bias, for live previews (fit RMSE {info.get('preview_fit_rmse', 'n/a')}).
+  plus bias, for live previews (fit RMSE {info.get('preview_fit_rmse', 'n/a')}).{card_lines(folder)}
 
 ## Training
 - VAE: L1 + finite-difference edge loss + 1e-6 KL, AdamW (batch 8, lr 7e-4, decayed at the end), mostly 64x64 crops

@@ -29,6 +29,7 @@ from studio.ui import aio
 from studio.ui.reuse import checked_params, find_installed
 from studio.ui.size_logic import RangeHints
 from studio.ui.theme import icon
+from studio.ui.vae_picker import VaePicker
 
 SIZE_PRESETS = [
     ("Model's native size", 0, 0),
@@ -141,6 +142,8 @@ class ParamsPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         form.addRow("Model", self.model)
         form.addRow("Sampler", self.scheduler)
+        self.vae = VaePicker()
+        form.addRow("VAE", self.vae)
         form.addRow("Steps", self.steps)
         form.addRow("CFG scale", self.cfg)
         form.addRow("Seed", seed_row)
@@ -163,6 +166,7 @@ class ParamsPanel(QWidget):
         for w in (self.steps, self.cfg, self.batch, self.width_spin, self.height_spin):
             w.valueChanged.connect(self.changed)
         self.scheduler.currentIndexChanged.connect(self.changed)
+        self.vae.changed.connect(self.changed)
         self.seed.textChanged.connect(self.changed)
         self.strength.valueChanged.connect(self.changed)
 
@@ -355,6 +359,7 @@ class ParamsPanel(QWidget):
             "batch_size": self.batch.value(),
             "mode": self.current_mode(),
             "strength": self.strength.value() / 100.0,
+            "vae": self.vae.spec(),
         }
 
     def set_values(self, params: dict[str, Any], *, from_file: bool = False) -> list[str]:
@@ -368,6 +373,8 @@ class ParamsPanel(QWidget):
             self.set_model_spec(params["model"])
         if "scheduler" in params:
             self.scheduler.setCurrentText(params["scheduler"])
+        if isinstance(params.get("vae"), str):
+            self.vae.set_spec(params["vae"])
         for key, spin in (("steps", self.steps), ("batch_size", self.batch)):
             if key in params:
                 spin.setValue(params[key])

@@ -1,4 +1,4 @@
-"""The settings dialog: engine (this computer or a server), device, dtype, preview every k steps, data folder."""
+"""The settings dialog: engine (this computer or a server), device, dtype, previews (every k steps, how), data folder."""
 
 from __future__ import annotations
 
@@ -20,9 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from studio import paths
-from studio.settings import DEVICES, DTYPES, Settings
+from studio.settings import DEVICES, DTYPES, PREVIEW_METHODS, Settings
 from studio.ui.engine_choice import EngineChoice
 from studio.ui.theme import icon
+
+
+PREVIEW_LABELS = {
+    "auto": "Automatic",
+    "linear": "Linear map (fastest)",
+    "tiny": "Tiny decoder",
+    "vae": "Full VAE every N steps",
+}
 
 
 class SettingsDialog(QDialog):
@@ -40,6 +48,19 @@ class SettingsDialog(QDialog):
         self.preview_every = QSpinBox(objectName="previewEvery", minimum=0, maximum=50, value=settings.preview_every)
         self.preview_every.setSpecialValueText("never")
         self.preview_every.setSuffix(" steps")
+        self.preview_method = QComboBox(objectName="previewMethod")
+        for method in PREVIEW_METHODS:
+            self.preview_method.addItem(PREVIEW_LABELS[method], method)
+        self.preview_method.setCurrentIndex(PREVIEW_METHODS.index(settings.preview_method))
+        self.preview_method.setToolTip(
+            "Automatic: the model's own tiny preview decoder when it has one (a TAESD decoder from "
+            "models/VAE-approx on a GPU), else the linear map. Tiny decoder: TAESD on any device (slow on a CPU). "
+            "Full VAE: exact, but a full decode every N steps."
+        )
+        self.preview_vae_every = QSpinBox(objectName="previewVaeEvery", minimum=1, maximum=50,
+                                          value=settings.preview_vae_every, prefix="every ", suffix=" steps")
+        self.preview_method.currentIndexChanged.connect(self._method_changed)
+        self._method_changed()
         self.data_folder = QLineEdit(settings.data_folder, objectName="dataFolder")
         self.data_folder.setPlaceholderText(str(paths.data_dir()))
         browse = QToolButton(icon=icon("open"), toolTip="Choose a folder")
@@ -54,6 +75,8 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("Precision", self.dtype)
         form.addRow("Preview every", self.preview_every)
+        form.addRow("Preview method", self.preview_method)
+        form.addRow("Full VAE preview", self.preview_vae_every)
         form.addRow("Data folder", folder_row)
         self.watermark = QCheckBox("Invisible watermark on saved and exported images", objectName="watermarkExports")
         self.watermark.setChecked(settings.watermark_exports)
@@ -69,6 +92,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(buttons)
 
+    def _method_changed(self, *_args) -> None:
+        self.preview_vae_every.setEnabled(self.preview_method.currentData() == "vae")
+
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Data folder", self.data_folder.text() or str(paths.data_dir()))
         if folder:
@@ -81,6 +107,8 @@ class SettingsDialog(QDialog):
             device=self.device.currentText(),
             dtype=self.dtype.currentText(),
             preview_every=self.preview_every.value(),
+            preview_method=self.preview_method.currentData(),
+            preview_vae_every=self.preview_vae_every.value(),
             data_folder=self.data_folder.text().strip(),
             engine=self.engine.engine(),
             server_url=self.engine.url.text().strip(),

@@ -36,11 +36,16 @@ class EngineOptions:
     preview_every: int = 1
     server_url: str = ""  # empty: the engine runs in this process; else a `studio serve` to use
     server_token: str = ""
+    preview_method: str = "auto"
+    preview_vae_every: int = 5
 
     @classmethod
     def from_settings(cls, s) -> EngineOptions:
+        """The engine options of a :class:`studio.settings.Settings`."""
         url, token = s.engine_server()
-        return cls(s.device, s.dtype, s.preview_every, url, token)
+        return cls(s.device, s.dtype, s.preview_every, url, token, s.preview_method, s.preview_vae_every)
+
+    of = from_settings
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,8 @@ class Worker(QObject):
             self.start(self.model_spec)
         else:
             self.engine.settings.preview_every = options.preview_every
+            self.engine.settings.preview_method = options.preview_method
+            self.engine.settings.preview_vae_every = options.preview_vae_every
 
     @Slot()
     def drain(self) -> None:
@@ -178,7 +185,8 @@ class Worker(QObject):
 
         self.engine = Engine(
             EngineSettings(
-                device=self.options.device, dtype=self.options.dtype, preview_every=self.options.preview_every
+                device=self.options.device, dtype=self.options.dtype, preview_every=self.options.preview_every,
+                preview_method=self.options.preview_method, preview_vae_every=self.options.preview_vae_every,
             )
         )
 

@@ -58,6 +58,8 @@ def a1111_parameters(img: GeneratedImage) -> str:
         ("Size", img.extra.get("a1111_size") or f"{img.width}x{img.height}"),
         ("Model hash", img.model_hash or None),
         ("Model", img.model_name or None),
+        ("VAE hash", img.extra.get("vae_hash") or None),  # a user VAE in place of the model's own
+        ("VAE", img.extra.get("vae") or None),
     ]
     mode = req.mode.value
     if mode in ("img2img", "inpaint"):

@@ -109,6 +109,9 @@ class ImageMetadata:
             params.pop("seed")  # e.g. ComfyUI's 64-bit seeds: no equivalent here
         if self.model:
             params["model"] = self.model
+        vae = self.parameters.get("VAE")
+        if isinstance(vae, str) and vae.strip():  # A1111's VAE file name; Reuse finds it in models/VAE
+            params["vae"] = vae.strip()
         if self.denoise is not None and self.denoise < 1:
             params["strength"] = self.denoise
         return params
