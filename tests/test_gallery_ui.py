@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.engine import metadata as md
 from studio.library import Library
-from studio.library.bench import build_library, sample_generated
+from studio.bench.library import build_library, sample_generated
 from studio.ui.gallery.model import EntryRole, StateRole
 from studio.ui.gallery.panel import GalleryPanel
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QCursor, QDropEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from studio.library import Library
-from studio.library.bench import build_library
+from studio.bench.library import build_library
 from studio.ui.gallery.boards import IDS_MIME
 from studio.ui.main_window import MainWindow
 
@@ -92,7 +92,7 @@ def test_grid_is_stable_scrollable_and_keeps_the_item_under_the_pointer(qtbot, w
     qtbot.wait(30)
     assert on_pointer_row()
     # a new image arrives at the top while the user looks further down: the row stays put
-    from studio.library.bench import sample_generated
+    from studio.bench.library import sample_generated
 
     target_id = under_pointer()
     window.gallery.add_entry(window.gallery.library.add_generated(sample_generated(777, 48)))
@@ -217,7 +217,7 @@ def test_dock_width_does_not_grow_with_long_text(qtbot, window, studio_home):
     panel.status.emit("Exported 12 image(s) to /a/very/long/folder/" + "deeper/" * 60)
     long_prompt = "a castle " * 200
     with Library.open(studio_home) as lib:
-        from studio.library.bench import sample_generated
+        from studio.bench.library import sample_generated
         from studio.engine.events import GeneratedImage
 
         g = sample_generated(999, 48)
@@ -279,7 +279,7 @@ def test_search_cjk_and_filters_from_the_filter_bar(qtbot, window, studio_home):
     panel = window.gallery
     with Library.open(studio_home) as lib:
         from studio.engine.events import GeneratedImage
-        from studio.library.bench import sample_generated
+        from studio.bench.library import sample_generated
 
         g = sample_generated(500, 48)
         star = lib.add_generated(GeneratedImage(g.image, 4242, 0, type(g.request)(prompt="一颗红色的星星 <lora:ink:0.5>", seed=4242), "zh", "0", 0.1))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from studio.engine.metadata import ImageMetadata
 from studio.library import Library
-from studio.library.fuzz_bench import FIELDS, fuzz, hostile_value
+from studio.bench.gallery_fuzz import FIELDS, fuzz, hostile_value
 
 # A pool of hostile values (the bench fuzzer's kinds plus edge cases); hypothesis picks and combines them.
 _rng = random.Random(16)

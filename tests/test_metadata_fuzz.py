@@ -18,7 +18,7 @@ from pathlib import Path
 _RUN = """
 import json, sys, tempfile
 from pathlib import Path
-from studio.engine.metadata.bench import interop_files
+from studio.bench.metadata import interop_files
 from studio.engine.metadata.fuzz import run_fuzz
 def peak_mb():
     # VmHWM: this process's own peak (ru_maxrss would include the forking parent's peak)

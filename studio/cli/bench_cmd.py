@@ -10,20 +10,20 @@ import time
 SECTIONS = {
     # name: (module, description)
     "startup": ("studio.bench.startup", "cold start: CLI first image and window engine-ready, as ratios to import torch"),
-    "engine": ("studio.engine.bench", "preview overhead and cancel latency"),
-    "preview": ("studio.engine.preview_bench", "preview fidelity (linear map vs tiny decoder) and cost"),
-    "inpaint": ("studio.engine.inpaint_bench", "only-masked vs whole-picture inpainting"),
-    "library": ("studio.library.bench", "10,000-image library: search, reconcile"),
-    "gallery-fuzz": ("studio.library.fuzz_bench", "100,000 hostile metadata inputs through the row insert: crashes"),
-    "ui": ("studio.ui.bench", "window start-up, GUI stalls, preview-to-screen latency"),
-    "gallery": ("studio.ui.gallery.bench", "20,000-image gallery: open, first paint, search, scroll frames"),
-    "mask": ("studio.ui.mask_bench", "brush stroke latency on a 2048x2048 canvas"),
+    "engine": ("studio.bench.engine", "preview overhead and cancel latency"),
+    "preview": ("studio.bench.preview", "preview fidelity (linear map vs tiny decoder) and cost"),
+    "inpaint": ("studio.bench.inpaint", "only-masked vs whole-picture inpainting"),
+    "library": ("studio.bench.library", "10,000-image library: search, reconcile"),
+    "gallery-fuzz": ("studio.bench.gallery_fuzz", "100,000 hostile metadata inputs through the row insert: crashes"),
+    "ui": ("studio.bench.ui", "window start-up, GUI stalls, preview-to-screen latency"),
+    "gallery": ("studio.bench.gallery", "20,000-image gallery: open, first paint, search, scroll frames"),
+    "mask": ("studio.bench.mask", "brush stroke latency on a 2048x2048 canvas"),
     "upscale": ("studio.bench.upscale", "GAN upscaler vs bicubic/Lanczos/L1-only on held-out renders; speed, memory"),
-    "metadata": ("studio.engine.metadata.bench", "100,000 hostile files through every metadata reader"),
-    "provenance": ("studio.engine.provenance.bench", "ms added per export: watermark, XMP source type, C2PA sign"),
-    "starter": ("studio.starter.bench", "starter model: adherence on 200 held-out prompts, speed, size"),
-    "server": ("studio.server.bench", "the server vs in-process: per-step overhead, preview delivery, cancel"),
-    "style": ("studio.engine.style.bench", "style transfer: s/iteration (exact), s/image (fast), loss drop"),
+    "metadata": ("studio.bench.metadata", "100,000 hostile files through every metadata reader"),
+    "provenance": ("studio.bench.provenance", "ms added per export: watermark, XMP source type, C2PA sign"),
+    "starter": ("studio.bench.starter", "starter model: adherence on 200 held-out prompts, speed, size"),
+    "server": ("studio.bench.server", "the server vs in-process: per-step overhead, preview delivery, cancel"),
+    "style": ("studio.bench.style", "style transfer: s/iteration (exact), s/image (fast), loss drop"),
 }
 
 

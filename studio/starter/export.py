@@ -22,7 +22,7 @@ from .captions import sample_scene
 from .data import to_tensor
 from .render import render
 
-DEFAULT_DEST = Path(__file__).resolve().parents[2] / "resources" / "models" / "starter"
+from .recipe import DEFAULT_DEST
 SCHEDULER_CLASS = "EulerDiscreteScheduler"
 
 

@@ -6,6 +6,10 @@ trainers can all name them without importing each other.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+DEFAULT_DEST = Path(__file__).resolve().parents[2] / "resources" / "models" / "starter"  # where the model is exported
+
 COMMON_ARGS = ["--batch", "16", "--refresh", "2", "--pool-size", "3072"]
 MAIN_STAGE = ["--decay-minutes", "0", "--high-t-frac", "0.6", "--high-t-min", "800"]
 # The layout stage: most steps at the noisiest timesteps, where the prompt alone must place each object,

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from . import state
 from .data import scene_batch
-from .export import DEFAULT_DEST
+from .recipe import DEFAULT_DEST
 
 POOL = "preview_pool"
 EVAL = "eval.pt"

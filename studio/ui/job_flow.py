@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from studio.engine.errors import InvalidRequest
 from studio.engine.request import GenerationRequest, Mode
-from studio.ui.mode_logic import window_mode
+from studio.ui.mode_rules import window_mode
 from studio.ui.size_logic import size_problem
 
 NO_MASK = "Inpaint needs a mask: paint over the area to repaint on the canvas (it shows in the mask colour)."

@@ -15,13 +15,12 @@ Hooks for the inpainting work (issue 5):
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -43,6 +42,8 @@ from studio.ui.fit_screen import fit_docks, scrolling
 from studio.ui.images import from_qimage, read_rgb, to_qimage
 from studio.ui.message_bar import MessageBar
 from studio.ui.mode_logic import ModeIndicator
+from studio.ui.saved_state import b64 as _b64
+from studio.ui.saved_state import unb64 as _unb64
 from studio.ui.params_panel import ParamsPanel
 from studio.ui.prompt_editor import PromptEditor
 from studio.ui.queue_panel import QueuePanel
@@ -51,17 +52,6 @@ from studio.ui.worker import EngineOptions, GeneratorThread, ProgressUpdate
 
 STATE_VERSION = 1
 STATE_COLOURS = {"loading": "#f2c14e", "ready": "#7ec27e", "error": "#ff6b6b", "none": "#ff6b6b"}
-
-
-def _b64(data: QByteArray) -> str:
-    return base64.b64encode(bytes(data)).decode("ascii")
-
-
-def _unb64(text: str) -> QByteArray:
-    try:
-        return QByteArray(base64.b64decode(text.encode("ascii")))
-    except ValueError:
-        return QByteArray()
 
 
 STARTER_SAMPLE_PROMPT = "a large red star on the left and a small blue circle at the bottom right, yellow to green gradient background"

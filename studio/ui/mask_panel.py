@@ -292,18 +292,3 @@ class MaskPanel(QWidget):
             self.content_combo.setCurrentIndex(max(0, self.content_combo.findData(MaskedContent(params["masked_content"]).value)))
         if "strength" in params:
             self.strength_spin.setValue(float(params["strength"]))
-
-
-
-
-def __getattr__(name: str):
-    # the controller and the window hook used to live here
-    if name in ("MaskController", "mask_qimage"):
-        from studio.ui import mask_controller
-
-        return getattr(mask_controller, name)
-    if name == "attach_to_window":
-        from studio.ui.mask_window import attach_to_window
-
-        return attach_to_window
-    raise AttributeError(name)

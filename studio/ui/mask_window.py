@@ -15,9 +15,9 @@ from studio.ui.mask_controller import MaskController
 
 
 def _dock_was_saved(window, name: str) -> bool:
-    from studio.ui.main_window import _unb64
+    from studio.ui.saved_state import unb64
 
-    return name.encode("utf-16-be") in bytes(_unb64(window.settings.window_state))
+    return name.encode("utf-16-be") in bytes(unb64(window.settings.window_state))
 
 
 def attach_to_window(window) -> MaskController:

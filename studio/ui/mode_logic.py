@@ -17,18 +17,10 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
 from studio.engine.request import Mode
+from studio.ui.size_logic import planned_size
+from studio.ui.mode_rules import effective_mode, window_mode  # noqa: F401  (re-exported)
 
 MODE_NAMES = {Mode.TXT2IMG: "Text to image", Mode.IMG2IMG: "Image to image", Mode.INPAINT: "Inpaint"}
-
-
-def effective_mode(chosen: Mode, mask_active: bool, has_init: bool) -> Mode:
-    """The mode a generation runs in: a visible mask wins; Inpaint without one stays Inpaint (and asks
-    for a mask); Image to image needs an init image, else it is text to image."""
-    if mask_active or Mode(chosen) is Mode.INPAINT:
-        return Mode.INPAINT
-    if Mode(chosen) is Mode.IMG2IMG and has_init:
-        return Mode.IMG2IMG
-    return Mode.TXT2IMG
 
 
 def generate_label(mode: Mode, mask_active: bool) -> str:
@@ -36,13 +28,6 @@ def generate_label(mode: Mode, mask_active: bool) -> str:
     if mode is Mode.INPAINT and not mask_active:
         return "Inpaint: paint a mask"
     return {Mode.TXT2IMG: "Generate", Mode.IMG2IMG: "Generate: image to image", Mode.INPAINT: "Generate: inpaint"}[mode]
-
-
-def window_mode(window) -> Mode:
-    """The effective mode of ``window`` (a :class:`studio.ui.main_window.MainWindow`) right now."""
-    masking = window.masking
-    active = masking is not None and masking.mask_active()
-    return effective_mode(window.params.current_mode(), active, window.params.init_image() is not None)
 
 
 class ModeIndicator(QObject):
@@ -111,8 +96,6 @@ class ModeIndicator(QObject):
         params.size_note.setText(text.split(" · ", 1)[-1] if mode is not Mode.INPAINT else "Inpaint: at the canvas image's size")
 
     def describe(self, mode: Mode, active: bool) -> str:
-        from studio.ui.size_logic import planned_size
-
         w = self.window
         text = MODE_NAMES[mode]
         if mode is Mode.INPAINT:

@@ -57,7 +57,7 @@ def plan_for(width: int, height: int, native: tuple[int, int] | None, init: tupl
 
 def planned_size(window) -> Plan | None:
     """The size the next text-to-image or image-to-image job of ``window`` runs at."""
-    from studio.ui.mode_logic import window_mode
+    from studio.ui.mode_rules import window_mode
 
     info = window.model_info
     native = (info.native_width, info.native_height) if info is not None else None

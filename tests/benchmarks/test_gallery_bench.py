@@ -1,7 +1,7 @@
 """A small run of the gallery benchmarks: prints the figures, checks behaviour (never wall-clock time).
 
-The full-size run (10,000 library images, 20,000 in the gallery view) is ``python -m studio.library.bench`` and
-``python -m studio.ui.gallery.bench`` (or ``studio bench``).
+The full-size run (10,000 library images, 20,000 in the gallery view) is ``python -m studio.bench.library`` and
+``python -m studio.bench.gallery`` (or ``studio bench``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _printer(results):
 
 
 def test_library_bench_small(tmp_path):
-    from studio.library import bench
+    from studio.bench import library as bench
 
     results: dict = {}
     out = bench.run(_printer(results), n=N, root=tmp_path / "lib")
@@ -31,7 +31,7 @@ def test_library_bench_small(tmp_path):
 
 def test_gallery_view_bench_small(qapp, tmp_path):
     pytest.importorskip("PySide6")
-    from studio.ui.gallery import bench
+    from studio.bench import gallery as bench
 
     results: dict = {}
     out = bench.run(_printer(results), n=N, root=tmp_path / "lib")

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 
 
 def test_brush_stroke_latency_bench_small(qapp, capsys):
-    from studio.ui.mask_bench import stroke_latency
+    from studio.bench.mask import stroke_latency
 
     res = stroke_latency(size=2048, events=30, brush=48, zoom=1.0)
     with capsys.disabled():
@@ -20,7 +20,7 @@ def test_brush_stroke_latency_bench_small(qapp, capsys):
 
 
 def test_only_masked_vs_whole_bench_small(tiny_sd_dir, capsys):
-    from studio.engine.inpaint_bench import mask_maths, only_masked_vs_whole
+    from studio.bench.inpaint import mask_maths, only_masked_vs_whole
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

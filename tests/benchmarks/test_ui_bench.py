@@ -12,7 +12,7 @@ import math
 
 
 def test_ui_bench_runs_and_reports(qapp, tiny_sd_dir):
-    from studio.ui import bench
+    from studio.bench import ui as bench
 
     lines: list[tuple] = []
 

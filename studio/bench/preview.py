@@ -7,7 +7,7 @@ one preview and one VAE decode timed interleaved (robust on a loaded machine),
 the overhead ratio they imply, and generation end to end with a preview every
 step vs. previews off.
 
-``python -m studio.engine.preview_bench --strip out.png`` writes preview
+``python -m studio.bench.preview --strip out.png`` writes preview
 strips (rows: linear map, tiny decoder, final image; columns: steps).
 """
 

@@ -17,7 +17,7 @@ def run(report: Report, model: str | None = None, *, quick: bool = False) -> dic
     from studio.engine.errors import ModelNotFound
     from studio.paths import starter_model_dir
 
-    from .evaluate import evaluate
+    from studio.starter.evaluate import evaluate
 
     folder = Path(model) if model else starter_model_dir()
     if not (folder / "model_index.json").exists():

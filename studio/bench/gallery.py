@@ -4,7 +4,7 @@ a ratio <= 1 meets it).
 
 ``run(report)`` is what ``studio bench`` calls; ``report(name, value, unit)``
 receives each figure (milliseconds). The library is built by
-:func:`studio.library.bench.build_library` (real PNGs, real reconcile).
+:func:`studio.bench.library.build_library` (real PNGs, real reconcile).
 Works on any Qt platform, including ``offscreen``.
 """
 
@@ -20,7 +20,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from studio.library import Library
-from studio.library.bench import QUERIES, build_library
+from studio.bench.library import QUERIES, build_library
 
 Report = Callable[[str, float, str], None]
 TARGETS = {"open": 300.0, "search": 50.0, "frame": 16.0}  # ms

@@ -5,7 +5,7 @@ hold what untrusted files can carry (integers past 2**63, NaN, dicts and lists
 where text belongs, lone surrogates, bytes, megabyte strings). It goes through
 the same path an import takes: ``Library._row_from_metadata`` then the row
 insert. A crash is any exception. Runs against any checkout (``python -m
-studio.library.fuzz_bench N`` with that checkout on PYTHONPATH).
+studio.bench.gallery_fuzz N`` with that checkout on PYTHONPATH).
 """
 
 from __future__ import annotations
