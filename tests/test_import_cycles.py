@@ -53,3 +53,19 @@ def _cycles(graph) -> list[list[str]]:
 def test_no_import_cycles():
     graph = grimp.build_graph("studio", cache_dir=None)
     assert _cycles(graph) == []
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+MAX_LINES = 400
+
+
+def test_no_module_is_longer_than_400_lines():
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "studio").rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_benchmarks_live_in_studio_bench():
+    elsewhere = [str(p.relative_to(ROOT)) for p in (ROOT / "studio").rglob("*bench*.py")
+                 if p.parent.name != "bench" and p.name != "bench_cmd.py"]
+    assert elsewhere == []

@@ -25,60 +25,19 @@ Hooks for layers and tools (the inpainting mask uses these):
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRectF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QDrag, QImage, QPainter, QPixmap, QTransform, QUndoCommand, QUndoStack
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QTransform, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
 
-from studio.ui.images import is_image_file
+from studio.ui.canvas_dnd import CanvasDragDrop
+from studio.ui.canvas_tools import CanvasTool, SetImageCommand  # noqa: F401  (studio.ui.canvas.CanvasTool)
 
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
 CHECKER = 8  # screen pixels per checkerboard square
 
 
-class CanvasTool:
-    """Base class of canvas tools; subclasses override what they need.
-
-    ``pos`` is in image coordinates (QPointF); ``event`` is the QMouseEvent.
-    Return True when the event was used.
-    """
-
-    cursor: Qt.CursorShape | None = None
-
-    def activate(self, canvas: CanvasView) -> None:
-        """Called by ``set_tool`` when the tool becomes active."""
-
-    def deactivate(self, canvas: CanvasView) -> None:
-        """Called when another tool (or none) replaces this one."""
-
-    def press(self, pos: QPointF, event) -> bool:
-        return False
-
-    def move(self, pos: QPointF, event) -> bool:
-        return False
-
-    def release(self, pos: QPointF, event) -> bool:
-        return False
-
-
-class SetImageCommand(QUndoCommand):
-    """One change of the canvas image, undoable."""
-
-    def __init__(self, canvas: CanvasView, image: QImage, path: str | None, text: str = "Change image"):
-        super().__init__(text)
-        self.canvas = canvas
-        self.new = (image, path)
-        self.old = (canvas.current_image(), canvas.current_path())
-
-    def redo(self) -> None:
-        self.canvas._show_image(*self.new)
-
-    def undo(self) -> None:
-        self.canvas._show_image(*self.old)
-
-
-class CanvasView(QGraphicsView):
+class CanvasView(CanvasDragDrop, QGraphicsView):
     image_changed = Signal(QSize)  # the committed image changed size or content
     image_dropped = Signal(str)  # an image file was dropped on the canvas
     zoom_changed = Signal(float)
@@ -417,42 +376,3 @@ class CanvasView(QGraphicsView):
         return super().viewportEvent(event)
 
     # -- drag and drop ---------------------------------------------------------------------------
-
-    def _start_drag(self) -> None:
-        mime = QMimeData()
-        if self._path and Path(self._path).is_file():
-            mime.setUrls([QUrl.fromLocalFile(self._path)])
-        if self._image is not None:
-            mime.setImageData(self._image)
-        drag = QDrag(self)
-        if self._image is not None:
-            drag.setPixmap(QPixmap.fromImage(self._image).scaled(96, 96, Qt.KeepAspectRatio, Qt.SmoothTransformation))
-        drag.setMimeData(mime)
-        drag.exec(Qt.CopyAction)
-
-    @staticmethod
-    def _dropped_file(mime: QMimeData) -> str | None:
-        for url in mime.urls():
-            if url.isLocalFile() and is_image_file(url.toLocalFile()):
-                return url.toLocalFile()
-        return None
-
-    def dragEnterEvent(self, event) -> None:
-        if event.source() is not self and self._dropped_file(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        if event.source() is not self and self._dropped_file(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event) -> None:
-        path = self._dropped_file(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.image_dropped.emit(path)
-        else:
-            event.ignore()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from studio.ui.params_values import ParamsValues
+
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QRegularExpression, Qt, Signal
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
 from studio.engine.request import MAX_BATCH, MAX_CFG, MAX_SEED, MAX_SIZE, MAX_STEPS, Mode
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from studio.ui import aio
-from studio.ui.reuse import checked_params, find_installed
 from studio.ui.size_logic import RangeHints
 from studio.ui.theme import icon
 from studio.ui.vae_picker import VaePicker
@@ -48,7 +48,7 @@ ADD_FILE = "__add_file__"
 STARTER = "__starter__"  # combo data for the starter model (spec None)
 
 
-class ParamsPanel(QWidget):
+class ParamsPanel(ParamsValues, QWidget):
     changed = Signal()
     model_chosen = Signal(object)  # spec (None = starter model)
     mode_changed = Signal(object)  # Mode: the hook the inpainting panel listens to
@@ -345,76 +345,6 @@ class ParamsPanel(QWidget):
         self.clear_init.setEnabled(self._init_image is not None)
 
     # -- values -------------------------------------------------------------------------------------
-
-    def values(self) -> dict[str, Any]:
-        """The panel as GenerationRequest keyword arguments (no prompt, no images)."""
-        return {
-            "model": self.model_spec(),
-            "scheduler": self.scheduler.currentText(),
-            "steps": self.steps.value(),
-            "cfg_scale": round(self.cfg.value(), 2),
-            "seed": self.seed_value(),
-            "width": self.width_spin.value(),
-            "height": self.height_spin.value(),
-            "batch_size": self.batch.value(),
-            "mode": self.current_mode(),
-            "strength": self.strength.value() / 100.0,
-            "vae": self.vae.spec(),
-        }
-
-    def set_values(self, params: dict[str, Any], *, from_file: bool = False) -> list[str]:
-        """Fill the panel from request parameters (settings, or "reuse parameters" from the gallery).
-
-        Values are checked and clamped by GenerationRequest's rules (:mod:`studio.ui.reuse`);
-        ``from_file`` also keeps a model only when it is installed. Returns what was not taken.
-        """
-        params, notes = checked_params(params, self._installed_model if from_file else None)
-        if "model" in params:
-            self.set_model_spec(params["model"])
-        if "scheduler" in params:
-            self.scheduler.setCurrentText(params["scheduler"])
-        if isinstance(params.get("vae"), str):
-            self.vae.set_spec(params["vae"])
-        for key, spin in (("steps", self.steps), ("batch_size", self.batch)):
-            if key in params:
-                spin.setValue(params[key])
-        if "cfg_scale" in params:
-            self.cfg.setValue(params["cfg_scale"])
-        if "width" in params and "height" in params:
-            self.lock_ratio.setChecked(False)
-            self._set_size(params["width"], params["height"])
-            self._size_edited(self.width_spin, self.width_spin.value())
-        if "seed" in params:
-            seed = params["seed"]
-            self.random_seed.setChecked(seed < 0)
-            if seed >= 0:
-                self.seed.setText(str(seed))
-        if "strength" in params:
-            self.strength.setValue(round(params["strength"] * 100))
-        mode = params.get("mode")
-        if mode is not None and (Mode(mode) is Mode.TXT2IMG or self._init_image is not None):
-            self.set_mode(Mode(mode))
-        return notes
-
-    def _installed_model(self, spec: str) -> str | None:
-        items = [(self.model.itemText(i), self.model.itemData(i)) for i in range(self.model.count())]
-        return find_installed(spec, [(t, None if d == STARTER else d) for t, d in items if d not in (ADD_FOLDER, ADD_FILE, None)])
-
-    def settings_values(self) -> dict[str, Any]:
-        out = self.values()
-        out["mode"] = Mode.TXT2IMG.value  # an init image is not kept between sessions
-        out["random_seed"] = self.random_seed.isChecked()
-        out["seed"] = int(self.seed.text()) if self.seed.text().strip().lstrip("-").isdigit() else -1
-        out["ratio_locked"] = self.lock_ratio.isChecked()
-        return out
-
-    def restore_settings(self, values: dict[str, Any]) -> None:
-        self.set_values(values)
-        if isinstance(values.get("random_seed"), bool):
-            self.random_seed.setChecked(values["random_seed"])
-        if values.get("ratio_locked"):
-            self.lock_ratio.setChecked(True)
-
 
 def _snap8(value: float) -> int:
     return max(8, int(round(value / 8)) * 8)

@@ -1,0 +1,53 @@
+"""The canvas's tool protocol and its undoable image change (see :mod:`studio.ui.canvas`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage, QUndoCommand
+
+
+if TYPE_CHECKING:
+    from studio.ui.canvas import CanvasView
+
+
+class CanvasTool:
+    """Base class of canvas tools; subclasses override what they need.
+
+    ``pos`` is in image coordinates (QPointF); ``event`` is the QMouseEvent.
+    Return True when the event was used.
+    """
+
+    cursor: Qt.CursorShape | None = None
+
+    def activate(self, canvas: CanvasView) -> None:
+        """Called by ``set_tool`` when the tool becomes active."""
+
+    def deactivate(self, canvas: CanvasView) -> None:
+        """Called when another tool (or none) replaces this one."""
+
+    def press(self, pos: QPointF, event) -> bool:
+        return False
+
+    def move(self, pos: QPointF, event) -> bool:
+        return False
+
+    def release(self, pos: QPointF, event) -> bool:
+        return False
+
+
+class SetImageCommand(QUndoCommand):
+    """One change of the canvas image, undoable."""
+
+    def __init__(self, canvas: CanvasView, image: QImage, path: str | None, text: str = "Change image"):
+        super().__init__(text)
+        self.canvas = canvas
+        self.new = (image, path)
+        self.old = (canvas.current_image(), canvas.current_path())
+
+    def redo(self) -> None:
+        self.canvas._show_image(*self.new)
+
+    def undo(self) -> None:
+        self.canvas._show_image(*self.old)
