@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QDrag, QPixmap
 
 from studio.ui.images import is_image_file
-
-if TYPE_CHECKING:
-    pass
 
 
 class CanvasDragDrop:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage, QUndoCommand
-
-
-if TYPE_CHECKING:
-    from studio.ui.canvas import CanvasView
+from PySide6.QtWidgets import QGraphicsView
 
 
 class CanvasTool:
@@ -21,10 +16,10 @@ class CanvasTool:
 
     cursor: Qt.CursorShape | None = None
 
-    def activate(self, canvas: CanvasView) -> None:
+    def activate(self, canvas: QGraphicsView) -> None:
         """Called by ``set_tool`` when the tool becomes active."""
 
-    def deactivate(self, canvas: CanvasView) -> None:
+    def deactivate(self, canvas: QGraphicsView) -> None:
         """Called when another tool (or none) replaces this one."""
 
     def press(self, pos: QPointF, event) -> bool:
@@ -40,7 +35,7 @@ class CanvasTool:
 class SetImageCommand(QUndoCommand):
     """One change of the canvas image, undoable."""
 
-    def __init__(self, canvas: CanvasView, image: QImage, path: str | None, text: str = "Change image"):
+    def __init__(self, canvas: QGraphicsView, image: QImage, path: str | None, text: str = "Change image"):
         super().__init__(text)
         self.canvas = canvas
         self.new = (image, path)
