@@ -343,8 +343,10 @@ def test_queue_rows_stay_under_the_pointer_and_removal_can_be_undone(qtbot, wind
     assert before == [j.id for j in jobs]
     # the next job starts while the pointer is over the list: no row moves
     qtbot.waitUntil(lambda: window.gen.queue.running() is jobs[0], timeout=GEN_TIMEOUT)
+    # the panel hears of the change through the worker's queued signal: wait for its refresh
+    qtbot.waitUntil(lambda: panel.list.item(0).text().startswith("▶ running"), timeout=10_000)
     assert rows() == before
-    assert panel.list.item(0).text().startswith("▶ running") and not panel.list.item(0).flags() & Qt.ItemIsSelectable
+    assert not panel.list.item(0).flags() & Qt.ItemIsSelectable
     # the row under the pointer is still "third": select and remove it, then undo
     rect = panel.list.visualItemRect(panel.list.item(1))
     QTest.mouseClick(panel.list.viewport(), Qt.LeftButton, Qt.NoModifier, rect.center())

@@ -281,7 +281,7 @@ def test_a_models_recommended_settings_fill_the_panel_when_chosen_not_over_saved
     w.params.model_chosen.emit(w.params.model_spec())  # the user picks it
     qtbot.waitUntil(lambda: w.params.cfg.value() == 2.5, timeout=LOAD_TIMEOUT)
     assert (w.params.steps.value(), w.params.scheduler.currentText()) == (3, "Euler")
-    assert "recommended settings (CFG 2.5, 3 steps, Euler)" in w.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "recommended settings (CFG 2.5, 3 steps, Euler)" in w.statusBar().currentMessage(), timeout=5000)
     w.prompt_editor.set_text("a blue ring")
     with qtbot.waitSignal(w.images_shown, timeout=GEN_TIMEOUT):
         w.generate()

@@ -48,7 +48,7 @@ def upscaled(preview: np.ndarray, shape) -> np.ndarray:
 
 
 def _request(prompt: str, model, steps: int, seed: int):
-    from studio.engine.model_defaults import defaults_for
+    from studio.engine.models import defaults_for
     from studio.engine.request import GenerationRequest
 
     cfg = defaults_for(model).as_params().get("cfg_scale", 7.0)

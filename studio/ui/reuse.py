@@ -69,6 +69,12 @@ def checked_params(
             out["mode"] = mode
         else:
             notes.append(f"mode {str(mode)[:40]!r} ignored")
+    vae = params.get("vae")
+    if vae is not None:
+        if isinstance(vae, str) and len(vae) <= 4096 and "\0" not in vae:
+            out["vae"] = vae  # the picker finds a name in models/VAE; the loader checks the file before use
+        else:
+            notes.append("vae ignored (not a file name)")
     if "model" in params:
         spec = params["model"]
         if spec is not None and not isinstance(spec, str):
