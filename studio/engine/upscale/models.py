@@ -60,7 +60,11 @@ def list_upscalers() -> list[UpscalerFile]:
 
 
 def default_name(scale: int) -> str:
-    return f"{BUNDLED_PREFIX}{4 if scale > 2 else 2}"
+    """The bundled upscaler for ``scale``; x2 falls back to the x4 model (then a Lanczos resize) when only it ships."""
+    wanted = f"{BUNDLED_PREFIX}{4 if scale > 2 else 2}"
+    if not (bundled_dir() / f"{wanted}.safetensors").is_file() and (bundled_dir() / f"{BUNDLED_PREFIX}4.safetensors").is_file():
+        return f"{BUNDLED_PREFIX}4"
+    return wanted
 
 
 def find(spec: str | None, scale: int) -> UpscalerFile:
