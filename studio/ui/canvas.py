@@ -139,6 +139,13 @@ class CanvasView(CanvasDragDrop, QGraphicsView):
     def clear(self) -> None:
         self._show_image(None, None)
 
+    def _image_rect(self) -> QRectF:
+        """The image's rectangle in the scene (empty with no image: overlays such as the crop box's
+        label must not make an empty canvas look like a tiny image)."""
+        if self.image_item.pixmap().isNull():
+            return QRectF()
+        return self._scene.sceneRect()
+
     def _set_scene_size(self, size: QSize) -> None:
         rect = QRectF(0, 0, size.width(), size.height())
         self._scene.setSceneRect(rect)
@@ -195,7 +202,7 @@ class CanvasView(CanvasDragDrop, QGraphicsView):
     def fit(self) -> None:
         """Fit the image in the view (and keep fitting on resize until the user zooms)."""
         self._auto_fit = True
-        rect = self._scene.sceneRect()
+        rect = self._image_rect()
         if rect.isEmpty():
             return
         view = self.viewport().rect().adjusted(8, 8, -8, -8)
@@ -239,7 +246,7 @@ class CanvasView(CanvasDragDrop, QGraphicsView):
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawBackground(painter, rect)
-        image_rect = self._scene.sceneRect()
+        image_rect = self._image_rect()
         if image_rect.isEmpty():
             return
         # a checkerboard of constant screen size under the image, for transparency
