@@ -103,12 +103,18 @@ def _report_engine_ready(window) -> None:
     """Benchmark child: print when the engine is ready, then close the window (and say when)."""
     from PySide6.QtCore import QTimer
 
+    said: set[str] = set()
+
     def on_state(state: str, _message: str) -> None:
-        if state in ("ready", "error", "none"):
+        if state in ("ready", "error", "none") and READY_MARK not in said:
+            said.add(READY_MARK)
             print(f"{READY_MARK} {time.time():.6f} {state}", flush=True)
             QTimer.singleShot(0, close)
 
     def close() -> None:
+        if CLOSE_MARK in said:
+            return
+        said.add(CLOSE_MARK)
         print(f"{CLOSE_MARK} {time.time():.6f}", flush=True)
         window.close()
 
