@@ -174,14 +174,14 @@ class ParamsPanel(ParamsValues, QWidget):
 
     def refresh_models(self, extra_spec: str | None = None) -> None:
         """Rescan the models folder off the GUI thread, then refill the picker."""
-        selected = self.model_spec() if extra_spec is None else extra_spec
-        aio.spawn(self._refresh(selected))
+        aio.spawn(self._refresh(extra_spec))
 
-    async def _refresh(self, selected: str | None) -> None:
+    async def _refresh(self, extra_spec: str | None) -> None:
         from studio.engine.models import list_models
 
         choices = await aio.off_thread(list_models)
-        self._fill_models(choices, selected)
+        # the choice as it is now: the user may have picked another model while the folder was scanned
+        self._fill_models(choices, self.model_spec() if extra_spec is None else extra_spec)
 
     def _fill_models(self, choices, selected: str | None, scanned: bool = True) -> None:
         self._updating = True
