@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.ui.params_values import ParamsValues
+from studio.ui.params_values import ADD_FILE, ADD_FOLDER, STARTER, ParamsValues
 
 from pathlib import Path
 
@@ -43,9 +43,6 @@ SIZE_PRESETS = [
     ("1216 x 832", 1216, 832),
     ("832 x 1216", 832, 1216),
 ]
-ADD_FOLDER = "__add_folder__"
-ADD_FILE = "__add_file__"
-STARTER = "__starter__"  # combo data for the starter model (spec None)
 
 
 class ParamsPanel(ParamsValues, QWidget):

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from studio.engine.request import Mode
 from studio.ui.reuse import checked_params, find_installed
 
-SIZE_PRESETS = [
-    ("Model's native size", 0, 0),
-    ("128 x 128", 128, 128),
-    ("256 x 256", 256, 256),
-    ("512 x 512", 512, 512),
-    ("768 x 512 (3:2)", 768, 512),
-    ("512 x 768 (2:3)", 512, 768),
-    ("912 x 512 (16:9)", 912, 512),
-    ("1024 x 1024", 1024, 1024),
-    ("1216 x 832", 1216, 832),
-    ("832 x 1216", 832, 1216),
-]
 ADD_FOLDER = "__add_folder__"
 ADD_FILE = "__add_file__"
 STARTER = "__starter__"  # combo data for the starter model (spec None)
