@@ -256,6 +256,7 @@ class MainWindow(WindowMenus, WindowJobs, WindowImages, QMainWindow):
         if not self._closing:
             self._closing = True
             self.save_settings()
+            self.prompt_editor.shutdown()
             if self.gen is not None:
                 self.gen.shutdown(self.shutdown_timeout_ms)
             if self.gallery is not None:

@@ -110,6 +110,7 @@ class PromptEditor(QWidget):
         layout.addLayout(neg)
         layout.addWidget(self.negative, 2)
 
+        self._shut = False
         self._count_timer = QTimer(self, singleShot=True, interval=120)
         self._count_timer.timeout.connect(self._recount)
         for edit in (self.prompt, self.negative):
@@ -143,7 +144,17 @@ class PromptEditor(QWidget):
         self._tokenize = tokenize
         self._recount()
 
+    def shutdown(self) -> None:
+        """Stop counting: the window is closing and its event loop may already be gone."""
+        self._count_timer.stop()
+        if self._count_task is not None and not self._count_task.done():
+            self._count_task.cancel()
+        self._tokenize = None
+        self._shut = True
+
     def _recount(self) -> None:
+        if self._shut:
+            return
         prompt, negative = self.text()
         if self._tokenize is None:
             self._show_counts(count_tokens(prompt), count_tokens(negative))
