@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import signal
@@ -99,6 +100,13 @@ def _save_checkpoint(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
+def _l1_lr(args: argparse.Namespace, minutes: float) -> float:
+    if args.l1_decay == "none" or args.l1_minutes <= 0:
+        return args.lr
+    frac = min(1.0, minutes / args.l1_minutes)
+    return args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m studio.upscaler train")
     p.add_argument("--scale", type=int, default=4, choices=(2, 4))
@@ -112,6 +120,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--gan-lr", type=float, default=1e-4)
     p.add_argument("--feature-weight", type=float, default=0.01)
     p.add_argument("--adv-weight", type=float, default=0.01)
+    p.add_argument("--l1-decay", choices=("cosine", "none"), default="cosine",
+                   help="learning rate over the L1 stage: cosine down to 2%% of --lr, or constant")
     p.add_argument("--clean-frac", type=float, default=0.4, help="share of plain (undegraded) downscales")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (tests)")
@@ -154,8 +164,8 @@ def train(args: argparse.Namespace) -> Path:
                 gan = minutes >= args.l1_minutes
                 if gan and not (state_dir() / f"l1_only_x{args.scale}.safetensors").exists():
                     _save_generator(gen, state_dir() / f"l1_only_x{args.scale}.safetensors")
-                for group in g_opt.param_groups:  # the stage decides (also after a resume)
-                    group["lr"] = args.gan_lr if gan else args.lr
+                for group in g_opt.param_groups:  # the stage and the clock decide (also after a resume)
+                    group["lr"] = args.gan_lr if gan else _l1_lr(args, minutes)
                 lr_img, hr_img = batch(rng, args.batch, args.scale, args.hr_crop, args.clean_frac)
                 sr = gen(lr_img)
                 l1 = F.l1_loss(sr, hr_img)
