@@ -55,17 +55,17 @@ class _Progress:
             print(file=sys.stderr, flush=True)
 
 
-def _save(result, out: Path | None) -> dict:
+def _save(result, out: Path | None, content=None, style=None) -> dict:
     from studio.engine.style import meta
 
     if out is not None:
-        return {"path": str(meta.save_to_folder(result, out).resolve())}
+        return {"path": str(meta.save_to_folder(result, out, content, style).resolve())}
     from studio.library import Library
     from studio.library.add_file import add_png
 
     lib = Library.open()
     try:
-        entry = add_png(lib, meta.encode_png(result), meta.file_stem(result))
+        entry = add_png(lib, meta.encode_png(result, content, style), meta.file_stem(result))
         return {"id": entry.id, "path": str(entry.path)}
     finally:
         lib.close()
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     finally:
         progress.close()
-    row = _save(result, args.out)
+    row = _save(result, args.out, content, style)
     first, last = result.first_losses, result.last_losses
     record = {
         **row,

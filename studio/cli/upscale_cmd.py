@@ -20,6 +20,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", type=Path, default=None, help="write PNGs here instead of adding them to the gallery")
     p.add_argument("--tile", type=int, default=192, help="input tile size in pixels (0: the whole image at once)")
     p.add_argument("--allow-pickle", action="store_true", help="load a .pth upscaler (weights-only)")
+    p.add_argument("--no-watermark", action="store_true", help="--out files without the invisible watermark")
     p.add_argument("--json", action="store_true", help="one JSON line per image")
     p.set_defaults(func=run)
 
@@ -27,6 +28,8 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from studio.engine.errors import StudioError
     from studio.engine.metadata.writing import encode_image
+    from studio.engine.provenance import GALLERY, Options, confirm_mark, mark
+    from studio.engine.provenance.derived import seal_derived
     from studio.engine.upscale import models
     from studio.engine.upscale.run import upscale_file
     from studio.fsutil import atomic_write_bytes
@@ -41,8 +44,16 @@ def run(args: argparse.Namespace) -> int:
             failures += 1
             print(f"studio: error: {path}: {exc}", file=sys.stderr)
             continue
-        png = encode_image(result.pixels, "png", result.text, result.studio)
         name = f"{path.stem}-x{args.scale}.png"
+        options = GALLERY if args.out is None else Options.for_export(watermark=not args.no_watermark)
+        pixels, marked, note = mark(result.pixels, options)
+        png = encode_image(pixels, "png", result.text, result.studio)
+        marked, note2 = confirm_mark(png, "png", marked)
+        for line in (note, note2):
+            if line and not args.json:
+                print(f"{name}: {line}", file=sys.stderr)
+        png = seal_derived(png, "png", tool=upscaler.name, title=name, parent=path.read_bytes(),
+                           parent_title=path.name, keeps_content=True, watermarked=marked, options=options)
         if args.out is not None:
             args.out.mkdir(parents=True, exist_ok=True)
             dest = args.out / name

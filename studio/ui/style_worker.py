@@ -95,9 +95,9 @@ class StyleWorker(QObject):
             self.cancelled.emit()
             return
         self.finished.emit(result)
-        self._save(result)
+        self._save(result, job)
 
-    def _save(self, result) -> None:
+    def _save(self, result, job) -> None:
         try:
             from studio.engine.style import meta
             from studio.library import Library
@@ -105,7 +105,8 @@ class StyleWorker(QObject):
 
             if self._library is None:
                 self._library = Library.open()
-            self.saved.emit(add_png(self._library, meta.encode_png(result), meta.file_stem(result)))
+            data = meta.encode_png(result, job.content, job.style)
+            self.saved.emit(add_png(self._library, data, meta.file_stem(result)))
         except Exception as exc:  # noqa: BLE001
             traceback.print_exc()
             self.failed.emit(f"Could not save to the gallery: {exc}")

@@ -89,7 +89,7 @@ def manifest_for(record: Record) -> dict[str, Any]:
         generator["model_hash"] = record.model_hash
     actions: list[dict[str, Any]] = []
     parents = [i for i in record.ingredients if i.relationship == "parentOf"]
-    if record.is_edit and parents:
+    if parents:  # an edit, or a tool's result made from a named image (an upscale keeps its source type)
         actions.append({"action": "c2pa.opened", "parameters": {"ingredientIds": ["ingredient-0"]}})
         actions.append(
             {

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from studio.engine.metadata import encode_image, format_a1111, read_metadata, studio_version
 from studio.engine.style.settings import StyleResult
 from studio.fsutil import atomic_write_bytes
@@ -86,8 +88,16 @@ def parameters_text(result: StyleResult) -> str:
     return format_a1111("", "", pairs)
 
 
-def encode_png(result: StyleResult) -> bytes:
-    return encode_image(result.image, "png", parameters_text(result), studio_json(result))
+def encode_png(result: StyleResult, content: np.ndarray | None = None, style: np.ndarray | None = None) -> bytes:
+    """The result as PNG bytes with its metadata, sealed with provenance: the content image (when given)
+    as the parent, the style image as a component."""
+    from studio.engine.provenance.derived import seal_derived
+
+    data = encode_image(result.image, "png", parameters_text(result), studio_json(result))
+    sources = [None if a is None else encode_image(np.asarray(a, dtype=np.uint8)[..., :3], "png") for a in (content, style)]
+    return seal_derived(data, "png", tool=f"style transfer ({result.settings.mode}, {result.network})",
+                        title=f"{file_stem(result)}.png", parent=sources[0], parent_title="content image",
+                        component=sources[1], component_title="style image")
 
 
 def read_style(path: str | Path) -> dict[str, Any] | None:
@@ -101,11 +111,12 @@ def file_stem(result: StyleResult) -> str:
     return f"style-{result.settings.mode}-{result.style_hash}"
 
 
-def save_to_folder(result: StyleResult, folder: Path) -> Path:
+def save_to_folder(result: StyleResult, folder: Path, content: np.ndarray | None = None,
+                   style: np.ndarray | None = None) -> Path:
     """Write the result as ``NNNNN-style-<mode>-<hash>.png`` (atomically) and return its path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     numbers = [int(m.group(1)) for p in folder.glob("*.png") if (m := re.match(r"(\d{5})-", p.name))]
     path = folder / f"{max(numbers, default=-1) + 1:05d}-{file_stem(result)}.png"
-    atomic_write_bytes(path, encode_png(result))
+    atomic_write_bytes(path, encode_png(result, content, style))
     return path
