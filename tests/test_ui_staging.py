@@ -158,7 +158,7 @@ def test_compare_split_line_and_side_by_side(qtbot, window, tmp_path):
     strip = window.staging_strip
     combo = strip.compare
     combo.setFocus()
-    QTest.keyClick(combo, Qt.Key_Down)  # "Compare: split"
+    QTest.keyClick(combo, Qt.Key_Down)  # "Split"
     assert window.staging.compare == "split" and window.staging.handle.isVisible()
     vp = window.canvas.viewport()
     line = window.canvas.mapFromScene(32.0, 32.0)  # the line starts halfway
@@ -254,3 +254,23 @@ def test_setting_off_gives_the_old_behaviour_and_is_saved(qtbot, window, tmp_pat
     assert not window.staging.active() and not window.staging_strip.isVisible()
     assert window.canvas.current_image() is not None
     assert np.array_equal(from_qimage(window.canvas.current_image()), window.last_images[0].image)
+
+
+def test_the_strip_fits_small_screens(qtbot, window, tmp_path):
+    """1280x720, and 1600x1000 at 200% (800x500 logical): the strip wraps its buttons under the
+    thumbnails and scrolls instead of widening the window; Accept stays reachable."""
+    put_base(qtbot, window, tmp_path)
+    set_batch(qtbot, window, 2)
+    generate(qtbot, window)
+    strip = window.staging_strip
+    for size in ((1280, 720), (800, 500)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda s=size: window.width() <= s[0] and window.height() <= s[1], timeout=2000)
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 800 and hint.height() <= 500, hint
+        strip.ensureWidgetVisible(strip.accept_button)
+        qtbot.wait(20)
+        assert not strip.accept_button.visibleRegion().isEmpty(), size
+        assert window.canvas.viewport().height() >= 100, size
+    qtbot.mouseClick(strip.accept_button, Qt.LeftButton)
+    assert not window.staging.active()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -29,7 +30,7 @@ from studio.ui.staging import Staging
 from studio.ui.theme import icon
 
 THUMB = 56
-COMPARE_LABELS = {"off": "Compare: off", "split": "Compare: split", "side": "Compare: side by side"}
+COMPARE_LABELS = {"off": "No compare", "split": "Split", "side": "Side by side"}
 
 
 class StagingStrip(QScrollArea):
@@ -44,6 +45,7 @@ class StagingStrip(QScrollArea):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
         self._key: tuple = ()
+        self._shape: tuple | None = None  # (one row, a scroll bar shown) as last laid out
         self._icons: dict[int, QIcon] = {}
 
         self.prev_button = QToolButton(objectName="stagingPrev", arrowType=Qt.LeftArrow,
@@ -57,10 +59,10 @@ class StagingStrip(QScrollArea):
         self.thumbs.setMovement(QListView.Static)
         self.thumbs.setIconSize(QSize(THUMB, THUMB))
         self.thumbs.setFixedHeight(THUMB + 12)
-        self.thumbs.setMinimumWidth(THUMB * 2 + 24)
+        self.thumbs.setMinimumWidth(THUMB + 16)  # one thumbnail at least; it widens with the canvas
         self.thumbs.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.thumbs.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.count_label = QLabel("", objectName="stagingCount")
+        self.count_label = QLabel("", objectName="stagingCount", toolTip="The shown result / the staged results")
         self.accept_button = QPushButton(icon("generate"), "Accept", objectName="stagingAccept",
                                          toolTip="This result becomes the canvas image (Enter over the canvas; Ctrl+Z undoes it)")
         self.discard_button = QPushButton(icon("remove"), "Discard", objectName="stagingDiscard",
@@ -70,18 +72,25 @@ class StagingStrip(QScrollArea):
         for mode, label in COMPARE_LABELS.items():
             self.compare.addItem(label, mode)
 
+        nav = QWidget()
+        nav_layout = QHBoxLayout(nav)
+        nav_layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.prev_button, self.thumbs, self.next_button):
+            nav_layout.addWidget(w, 1 if w is self.thumbs else 0)
+        self.actions = QWidget()
+        actions_layout = QHBoxLayout(self.actions)
+        actions_layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.count_label, self.accept_button, self.discard_button, self.compare):
+            actions_layout.addWidget(w)
+        actions_layout.addStretch(1)
         row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(QLabel("Staged:"))
-        layout.addWidget(self.prev_button)
-        layout.addWidget(self.thumbs, 1)
-        layout.addWidget(self.next_button)
-        layout.addWidget(self.count_label)
-        for w in (self.accept_button, self.discard_button, self.compare):
-            layout.addWidget(w)
+        self._rows = QBoxLayout(QBoxLayout.LeftToRight, row)
+        self._rows.setContentsMargins(4, 2, 4, 2)
+        self._rows.addWidget(nav, 1)
+        self._rows.addWidget(self.actions)
+        self._nav = nav
         self.setWidget(row)
-        self.setFixedHeight(row.sizeHint().height() + self.horizontalScrollBar().sizeHint().height())
+        self._fit_rows()
 
         self.prev_button.clicked.connect(staging.prev)
         self.next_button.clicked.connect(staging.next)
@@ -91,6 +100,23 @@ class StagingStrip(QScrollArea):
         self.compare.activated.connect(lambda i: staging.set_compare(self.compare.itemData(i)))
         staging.changed.connect(self.refresh)
         self.setVisible(False)
+
+    def _fit_rows(self) -> None:
+        """One row when the canvas is wide enough, else the buttons under the thumbnails (1280x720, 200%)."""
+        nav, actions = self._nav.minimumSizeHint().width(), self.actions.sizeHint().width()
+        one_row = self.width() >= nav + actions + 16
+        bar = self.width() < (nav + actions + 16 if one_row else max(nav, actions) + 8)
+        shape = (one_row, bar)
+        if shape != self._shape:
+            self._shape = shape
+            self._rows.setDirection(QBoxLayout.LeftToRight if one_row else QBoxLayout.TopToBottom)
+            self._rows.activate()
+            extra = self.horizontalScrollBar().sizeHint().height() if bar else 0
+            self.setFixedHeight(self.widget().sizeHint().height() + extra)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_rows()
 
     def _thumb(self, image) -> QIcon:
         found = self._icons.get(id(image))
