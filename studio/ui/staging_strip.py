@@ -75,7 +75,7 @@ class StagingStrip(QScrollArea):
         nav = QWidget()
         nav_layout = QHBoxLayout(nav)
         nav_layout.setContentsMargins(0, 0, 0, 0)
-        for w in (self.prev_button, self.thumbs, self.next_button):
+        for w in (self.prev_button, self.next_button, self.thumbs):  # the arrows stay in view when it scrolls
             nav_layout.addWidget(w, 1 if w is self.thumbs else 0)
         self.actions = QWidget()
         actions_layout = QHBoxLayout(self.actions)
