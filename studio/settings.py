@@ -70,6 +70,7 @@ class Settings:
             return self.server_url.strip(), self.server_token.strip()
         return "", ""
     watermark_exports: bool = True  # the invisible watermark on saved/exported images (provenance)
+    stage_results: bool = True  # finished results wait over the canvas image until accepted (studio.ui.staging)
 
     def validated(self) -> Settings:
         if self.device not in DEVICES:
@@ -95,6 +96,7 @@ class Settings:
                 setattr(self, name, "")
         self.nearest_neighbour = bool(self.nearest_neighbour)
         self.watermark_exports = bool(self.watermark_exports)
+        self.stage_results = bool(self.stage_results)
         return self
 
     @classmethod

@@ -48,8 +48,12 @@ def qloop(qapp):
     asyncio.set_event_loop(None)
 
 
-def open_window(qtbot, model, *, steps: int | None = 6) -> MainWindow:
+def open_window(qtbot, model, *, steps: int | None = 6, stage_results: bool = False) -> MainWindow:
+    """The real window on ``model``. Staging is off unless asked for: these tests are about what happens
+    around a result landing on the canvas (the old behaviour, still a setting); tests/test_ui_staging.py
+    drives the staging, which is the app's default."""
     window = MainWindow(model=str(model) if model else None)
+    window.settings.stage_results = stage_results
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -11,7 +11,8 @@ Hooks for layers and tools (the inpainting mask uses these):
 * ``canvas.add_overlay(item, z=10)`` puts any QGraphicsItem above the image, in
   image coordinates (for a mask: a pixmap item of the image's size, opacity 0.5).
   ``canvas.remove_overlay(item)`` takes it away. Overlays stay when the image
-  changes; listen to ``image_changed(QSize)`` to resize them.
+  changes; listen to ``image_changed(QSize)`` to resize them. ``set_extra_rect``
+  widens the shown scene (a staged result beside the image, see studio.ui.staging).
 * ``canvas.set_tool(tool)`` installs a :class:`CanvasTool`; it gets
   ``press/move/release(pos, event)`` with ``pos`` a QPointF in image coordinates
   (``move`` also without a button held, for a brush cursor). Return True to
@@ -25,13 +26,17 @@ Hooks for layers and tools (the inpainting mask uses these):
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QTransform, QUndoStack
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QTransform, QUndoStack
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+)
 
 from studio.ui.canvas_dnd import CanvasDragDrop
-from studio.ui.canvas_tools import CanvasTool, SetImageCommand  # noqa: F401  (studio.ui.canvas.CanvasTool)
+from studio.ui.canvas_tools import CanvasTool, SetImageCommand, checker_brush
 
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
 CHECKER = 8  # screen pixels per checkerboard square
@@ -65,6 +70,8 @@ class CanvasView(CanvasDragDrop, QGraphicsView):
         self._overlay_grab = False  # an overlay item (the crop box) has the mouse
         self._frame_pending = False
         self._auto_fit = True
+        self._extra: QRectF | None = None  # more scene to show beside the image (staged results)
+        self._image_size = QSize(0, 0)
         self.placeholder = "Write a prompt and press Ctrl+Enter,\nor drop an image here to start from it."
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.AnchorViewCenter)
@@ -76,7 +83,7 @@ class CanvasView(CanvasDragDrop, QGraphicsView):
         self.setFocusPolicy(Qt.StrongFocus)
         self.setBackgroundBrush(QColor("#15181d"))
         self.viewport().grabGesture(Qt.PinchGesture)
-        self._checker = self._make_checker()
+        self._checker = checker_brush(CHECKER)
         self._apply_smooth()
 
     # -- image -------------------------------------------------------------------------
@@ -140,15 +147,28 @@ class CanvasView(CanvasDragDrop, QGraphicsView):
         self._show_image(None, None)
 
     def _image_rect(self) -> QRectF:
-        """The image's rectangle in the scene (empty with no image: overlays such as the crop box's
-        label must not make an empty canvas look like a tiny image)."""
-        if self.image_item.pixmap().isNull():
+        """The shown rectangle in the scene: the image and any extra rectangle (empty with neither:
+        overlays such as the crop box's label must not make an empty canvas look like a tiny image)."""
+        if self.image_item.pixmap().isNull() and self._extra is None:
             return QRectF()
         return self._scene.sceneRect()
 
     def _set_scene_size(self, size: QSize) -> None:
+        self._image_size = size
         rect = QRectF(0, 0, size.width(), size.height())
+        if self._extra is not None:
+            rect = rect.united(self._extra) if not rect.isEmpty() else QRectF(self._extra)
         self._scene.setSceneRect(rect)
+
+    def set_extra_rect(self, rect: QRectF | None) -> None:
+        """Show ``rect`` (scene coordinates) besides the image (a staged result); None: the image alone."""
+        if rect == self._extra:
+            return
+        self._extra = QRectF(rect) if rect is not None else None
+        self._set_scene_size(self._image_size)
+        if self._auto_fit:
+            self.fit()
+        self.viewport().update()
 
     # -- overlays and tools ----------------------------------------------------------------
 
@@ -234,31 +254,24 @@ class CanvasView(CanvasDragDrop, QGraphicsView):
 
     # -- painting ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _make_checker() -> QBrush:
-        pix = QPixmap(CHECKER * 2, CHECKER * 2)
-        pix.fill(QColor("#3a3f47"))
-        p = QPainter(pix)
-        p.fillRect(0, 0, CHECKER, CHECKER, QColor("#2c3037"))
-        p.fillRect(CHECKER, CHECKER, CHECKER, CHECKER, QColor("#2c3037"))
-        p.end()
-        return QBrush(pix)
-
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawBackground(painter, rect)
-        image_rect = self._image_rect()
-        if image_rect.isEmpty():
+        rects = [] if self.image_item.pixmap().isNull() else [self.image_item.sceneBoundingRect()]
+        if self._extra is not None:
+            rects.append(self._extra)
+        if not rects:
             return
-        # a checkerboard of constant screen size under the image, for transparency
+        # a checkerboard of constant screen size under the image (and the extra rectangle), for transparency
+        device_rects = [self.mapFromScene(r).boundingRect() for r in rects]
         painter.save()
-        device_rect = self.mapFromScene(image_rect).boundingRect()
         painter.resetTransform()
-        painter.fillRect(device_rect, self._checker)
+        for device_rect in device_rects:
+            painter.fillRect(device_rect, self._checker)
         painter.restore()
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawForeground(painter, rect)
-        if self.image_item.pixmap().isNull() and self.placeholder:
+        if self.image_item.pixmap().isNull() and self._extra is None and self.placeholder:
             painter.save()
             painter.resetTransform()
             painter.setPen(QColor("#5c6370"))
@@ -340,11 +353,11 @@ class CanvasView(CanvasDragDrop, QGraphicsView):
         if self._tool is not None and self._tool.move(self._scene_pos(event), event):
             event.accept()
             return
-        if self._drag_from is not None and (event.buttons() & Qt.LeftButton):
-            if (event.position().toPoint() - self._drag_from).manhattanLength() >= 8:
-                self._drag_from = None
-                self._start_drag()
-                return
+        if (self._drag_from is not None and (event.buttons() & Qt.LeftButton)
+                and (event.position().toPoint() - self._drag_from).manhattanLength() >= 8):
+            self._drag_from = None
+            self._start_drag()
+            return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:

@@ -1,7 +1,8 @@
 """Canvas shortcuts that work whenever the pointer is over the canvas, whatever has the focus.
 
 Single keys (``[`` ``]`` brush size, B brush, E eraser, R rectangle, L lasso,
-H show/hide the mask) used to work only while the canvas had the keyboard
+H show/hide the mask; while results are staged, Left/Right, Enter,
+Backspace and C, see :mod:`studio.ui.staging_window`) used to work only while the canvas had the keyboard
 focus, so they died after clicking Clear or Grow, and clicking the canvas to get
 the focus back painted a dab. :class:`CanvasShortcuts` is an application-level
 event filter with a canvas context: a key press is taken when the pointer is
@@ -52,9 +53,18 @@ class CanvasShortcuts(QObject):
         }
         for key, mode in self.TOOL_KEYS.items():
             self.actions[key] = lambda m=mode: self._choose(m)
+        self._when: dict[int, Callable[[], bool]] = {}  # keys that apply only while their condition holds
+        self._repeat = {Qt.Key_BracketLeft, Qt.Key_BracketRight}  # keys that repeat while held
         canvas.viewport().installEventFilter(self)
         QApplication.instance().installEventFilter(self)
         canvas.destroyed.connect(self._detach)
+
+    def add(self, key: int, action: Callable[[], None], when: Callable[[], bool], repeat: bool = False) -> None:
+        """One more key over the canvas, taken only while ``when()`` (e.g. while results are staged)."""
+        self.actions[key] = action
+        self._when[key] = when
+        if repeat:
+            self._repeat.add(key)
 
     def _detach(self, *_args) -> None:
         app = QApplication.instance()
@@ -88,6 +98,8 @@ class CanvasShortcuts(QObject):
             return False
         if event.modifiers() & NO_SHORTCUT_MODIFIERS or event.key() not in self.actions:
             return False
+        if event.key() in self._when and not self._when[event.key()]():
+            return False
         if not obj.isWidgetType() or obj.window() is not self.canvas.window():
             return False
         focus = QApplication.focusWidget()
@@ -98,6 +110,6 @@ class CanvasShortcuts(QObject):
         if kind == QEvent.ShortcutOverride:
             event.accept()  # ours: no menu shortcut takes it
             return True
-        if not event.isAutoRepeat() or event.key() in (Qt.Key_BracketLeft, Qt.Key_BracketRight):
+        if not event.isAutoRepeat() or event.key() in self._repeat:
             self.actions[event.key()]()
         return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QImage, QUndoCommand
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QUndoCommand
 from PySide6.QtWidgets import QGraphicsView
 
 
@@ -46,3 +46,14 @@ class SetImageCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.canvas._show_image(*self.old)
+
+
+def checker_brush(square: int) -> QBrush:
+    """A checkerboard brush of ``square``-pixel squares (shown under images, for transparency)."""
+    pix = QPixmap(square * 2, square * 2)
+    pix.fill(QColor("#3a3f47"))
+    p = QPainter(pix)
+    p.fillRect(0, 0, square, square, QColor("#2c3037"))
+    p.fillRect(square, square, square, square, QColor("#2c3037"))
+    p.end()
+    return QBrush(pix)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from studio import __version__
 from studio.engine.request import GenerationRequest
 from studio.settings import Settings
-from studio.ui import session
+from studio.ui import session, staging_window
 from studio.ui.canvas_panel import CanvasPanel
 from studio.ui.engine_status import EngineLoadBar
 from studio.ui.fit_screen import scrolling
@@ -83,6 +83,7 @@ class MainWindow(WindowMenus, WindowJobs, WindowImages, QMainWindow):
         self._running_job: int | None = None
         self._shown_job: int | None = None
         self._generated_for: dict[int, object] = {}  # id(QImage) -> GeneratedImage of the last batch
+        self._result_images: dict[int, list] = {}  # job id -> its shown QImages, until the gallery has their files
         self._closing = False
 
         initial_model = model if model is not None else (self.settings.model or None)
@@ -132,6 +133,7 @@ class MainWindow(WindowMenus, WindowJobs, WindowImages, QMainWindow):
 
         self.mask_dock = None
         self._attach_masking()  # before the layout is restored: the Mask dock comes back where it was left
+        staging_window.attach_to_window(self)  # results wait over the canvas image until accepted (issue 17)
         self._make_actions()
         self.mode_indicator = ModeIndicator(self)  # the mode and size that will run, on Generate and here
         self._default_state = self.saveState(STATE_VERSION)

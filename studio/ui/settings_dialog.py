@@ -82,6 +82,11 @@ class SettingsDialog(QDialog):
         self.watermark.setChecked(settings.watermark_exports)
         self.watermark.setToolTip("dwtDct mark (images of 256x256 and up); C2PA Content Credentials are always added")
         form.addRow("Provenance", self.watermark)
+        self.stage_results = QCheckBox("Stage results before they replace the canvas", objectName="stageResults")
+        self.stage_results.setChecked(settings.stage_results)
+        self.stage_results.setToolTip("New results wait over the canvas image: cycle them, compare, then Accept one "
+                                      "or Discard (they are in the gallery either way). Off: each result replaces the canvas image.")
+        form.addRow("Results", self.stage_results)
         note = QLabel("Device and precision (on this computer) reload the model. On a server, the server's own device is used. A new data folder (gallery, models) is used from the next launch.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -114,4 +119,5 @@ class SettingsDialog(QDialog):
             server_url=self.engine.url.text().strip(),
             server_token=self.engine.token.text().strip(),
             watermark_exports=self.watermark.isChecked(),
+            stage_results=self.stage_results.isChecked(),
         ).validated()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 
 from studio.engine.errors import StudioError
 from studio.engine.request import Mode
-from studio.ui import aio, job_flow
+from studio.ui import aio, job_flow, staging_window
 from studio.ui.images import from_qimage, read_rgb, to_qimage
 
 
@@ -56,7 +56,7 @@ class WindowImages:
             self.params.set_init_image(from_qimage(image), image)
 
     def copy_image(self) -> None:
-        image = self.canvas.current_image()
+        image, _path = staging_window.shown_image(self)  # a staged result while one is shown
         if image is not None:
             QGuiApplication.clipboard().setImage(image)
             self.statusBar().showMessage("Image copied", 2000)
@@ -72,22 +72,22 @@ class WindowImages:
             self.open_image(path)
 
     def _ask_save_image(self) -> None:
-        if self.canvas.current_image() is None:
+        image, current = staging_window.shown_image(self)
+        if image is None:
             self.statusBar().showMessage("Nothing to save yet", 3000)
             return
-        current = self.canvas.current_path()
         suggestion = Path(current).name if current else "image.png"
         path, _ = QFileDialog.getSaveFileName(self, "Save image", suggestion, "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)")
         if path:
             self.save_image(path)
 
     def save_image(self, path: str):
-        """Export the canvas image with its metadata (written off the GUI thread); returns the task."""
+        """Export the shown image (the canvas image, or the staged result) with its metadata (written off
+        the GUI thread); returns the task."""
         from studio.ui.exporting import export_image
 
-        image = self.canvas.current_image()
+        image, source = staging_window.shown_image(self)
         pixels = from_qimage(image)
-        source = self.canvas.current_path()
         generated = self._generated_for.get(id(image))
 
         async def run():

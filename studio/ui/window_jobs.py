@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 
 from studio.engine.errors import InvalidRequest, StudioError
 from studio.engine.request import GenerationRequest, Mode
-from studio.ui import job_flow, session
+from studio.ui import job_flow, session, staging_window
 from studio.ui.canvas_panel import format_eta
 from studio.ui.fit_screen import fit_docks
 from studio.ui.images import to_qimage
@@ -158,11 +158,13 @@ class WindowJobs:
             return
         request, (w, h) = self._jobs.get(update.job_id, (None, (0, 0)))
         if request is not None and request.mode is Mode.INPAINT and self.masking is not None:
+            self.staging.previews_started()
             # drawn in place over the region being repainted, seen through the feathered mask
             self.masking.show_preview(update.preview, request, update.box)
             self.previews_shown += 1
         else:
             ph, pw = update.preview.shape[:2]
+            self.staging.previews_started()  # previews stream to the canvas; staged results wait under them
             self.canvas.show_preview(to_qimage(update.preview), w or pw * 8, h or ph * 8)
             self._preview_stamp = update.posted_at
             self.previews_shown += 1
@@ -180,10 +182,12 @@ class WindowJobs:
         self.last_images = images
         self._shown_job = job_id
         qimages = [to_qimage(g.image) for g in images]
-        self._generated_for = {id(q): g for q, g in zip(qimages, images)}
+        alive = {id(r.image) for r in self.staging.results} | {id(self.canvas.current_image())}  # still shown
+        kept = {k: g for k, g in self._generated_for.items() if k in alive}
+        self._generated_for = kept | {id(q): g for q, g in zip(qimages, images)}
         job_flow.results_arrived(self, request, qimages)  # masks, and the init/mask kept for Reuse
-        self.canvas_panel.strip.set_images(qimages)
-        self.canvas.set_image(qimages[0], None, "Generate")
+        self._result_images[job_id] = qimages
+        staging_window.show_results(self, qimages)  # staged over the canvas image, or onto it
         self.params.set_last_seed(images[0].seed)
         elapsed = images[-1].elapsed
         took = format_eta(elapsed) if elapsed >= 1 else f"{elapsed:.2f} s"
@@ -195,11 +199,10 @@ class WindowJobs:
     def _on_job_saved(self, job_id: int, entries: list) -> None:
         if self._closing:
             return  # a save that finished while the window was closing: the gallery is shut
-        images = self.canvas_panel.strip.images
+        images = self._result_images.pop(job_id, [])
         for i, entry in enumerate(entries):
-            if job_id == self._shown_job and i < len(images):
-                self.canvas_panel.strip.set_path(i, str(entry.path))
-                self.canvas.set_image_path(images[i][0], str(entry.path))
+            if i < len(images):
+                staging_window.result_saved(self, images[i], str(entry.path))
             self.gallery.add_entry(entry)
         more = f" (+{len(entries) - 1})" if len(entries) > 1 else ""
         self.statusBar().showMessage(f"Saved to the gallery: {entries[0].path.name}{more}", 4000)
@@ -219,6 +222,7 @@ class WindowJobs:
         self._jobs.pop(job_id, None)
         if self.masking is not None:
             self.masking.clear_preview()
+        self.staging.previews_ended()
         if self._running_job == job_id:
             self._running_job = None
         self._preview_stamp = None
