@@ -83,6 +83,14 @@ def a1111_parameters(img: GeneratedImage) -> str:
     return format_a1111(req.prompt, req.negative_prompt, pairs)
 
 
+def hires_params(hires: Any) -> dict[str, Any]:
+    """A hires-fixed image's request: the first pass's size and the ``hires`` options that made it big."""
+    if not isinstance(hires, dict) or not isinstance(hires.get("first_pass_size"), list):
+        return {}
+    w, h = hires["first_pass_size"][:2]
+    return {"width": w, "height": h, "hires": {k: hires.get(k) for k in ("scale", "denoise", "steps", "upscaler")}}
+
+
 _PAIR_RE = re.compile(r'\s*([\w][\w \-/+().\[\]]*?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
 
 
