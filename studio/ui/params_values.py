@@ -41,6 +41,8 @@ class ParamsValues:
         params, notes = checked_params(params, self._installed_model if from_file else None)
         if from_file or "hires" in params:
             notes += self.hires.set_settings(params.get("hires"))
+            if (params.get("hires") or {}).get("first_pass_size"):  # the hires fix's input, not its result
+                params["width"], params["height"] = params["hires"]["first_pass_size"]
         if "model" in params:
             self.set_model_spec(params["model"])
         if "scheduler" in params:

@@ -117,10 +117,14 @@ def checked_hires(hires: Any) -> tuple[dict[str, Any] | None, list[str]]:
         clamped = min(hi, max(lo, value))
         if clamped != value:
             notes.append(f"hires {key} {str(raw)[:40]} clamped to {clamped:g}")
-        out[key] = int(round(clamped)) if key == "steps" else clamped
+        out[key] = round(clamped) if key == "steps" else clamped
     upscaler = hires.get("upscaler")
     if isinstance(upscaler, str) and 0 < len(upscaler) <= 200 and "\0" not in upscaler:
         out["upscaler"] = upscaler
+    size = hires.get("first_pass_size")
+    if isinstance(size, (list, tuple)) and len(size) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) and 8 <= v <= MAX_SIZE for v in size):
+        out["first_pass_size"] = [int(size[0]), int(size[1])]  # a studio image's: the size its request ran at
     for flag in ("enabled", "expanded"):  # the panel's own, in saved settings
         if isinstance(hires.get(flag), bool):
             out[flag] = hires[flag]

@@ -84,11 +84,11 @@ def a1111_parameters(img: GeneratedImage) -> str:
 
 
 def hires_params(hires: Any) -> dict[str, Any]:
-    """A hires-fixed image's request: the first pass's size and the ``hires`` options that made it big."""
+    """``{"hires": options}`` for a hires-fixed image's params (from its studio ``extra``): the
+    options that made it big and ``first_pass_size``, the size its request ran at before."""
     if not isinstance(hires, dict) or not isinstance(hires.get("first_pass_size"), list):
         return {}
-    w, h = hires["first_pass_size"][:2]
-    return {"width": w, "height": h, "hires": {k: hires.get(k) for k in ("scale", "denoise", "steps", "upscaler")}}
+    return {"hires": {k: hires.get(k) for k in ("scale", "denoise", "steps", "upscaler", "first_pass_size")}}
 
 
 _PAIR_RE = re.compile(r'\s*([\w][\w \-/+().\[\]]*?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
