@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -33,6 +35,8 @@ def test_upscale_x4_from_the_menu(qtbot, qloop, tiny_sd_dir, tmp_path):
     md = read_metadata(saved)
     assert md.prompt == "a blue square" and md.seed == 9
     assert md.parameters["Postprocess upscale by"] == "4"
+    # the source image is recorded, also for another tool's file (its parameters stay the A1111 text's)
+    assert md.studio["postprocess"]["source"] == {"file": "blue.png", "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}
     assert Image.open(saved).size == (256, 192)
     window.canvas.undo_stack.undo()
     assert window.canvas.current_image().width() == 64

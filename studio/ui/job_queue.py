@@ -12,6 +12,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from studio.engine.events import CancelFlag
 from studio.engine.request import GenerationRequest
@@ -27,13 +28,15 @@ class Job:
     id: int = field(default_factory=lambda: next(_ids))
     state: str = WAITING
     cancel: CancelFlag = field(default_factory=CancelFlag, repr=False)
+    hires: Any = None  # a studio.engine.hires.HiresOptions: a hires fix after each first pass
 
     def summary(self) -> str:
         r = self.request
         prompt = r.prompt if len(r.prompt) <= 48 else r.prompt[:47] + "…"
         size = f"{r.width}x{r.height}" if r.width and r.height else "native size"
         batch = f" x{r.batch_size}" if r.batch_size > 1 else ""
-        return f"{prompt or r.mode.value} · {r.steps} steps · {size}{batch}"
+        hires = f" · hires x{self.hires.scale:g}" if self.hires is not None else ""
+        return f"{prompt or r.mode.value} · {r.steps} steps · {size}{batch}{hires}"
 
 
 class JobQueue:
@@ -51,8 +54,8 @@ class JobQueue:
 
     # -- GUI side -----------------------------------------------------------------------
 
-    def add(self, request: GenerationRequest) -> Job:
-        job = Job(request)
+    def add(self, request: GenerationRequest, hires: Any = None) -> Job:
+        job = Job(request, hires=hires)
         with self._lock:
             self._waiting.append(job)
         self._changed()

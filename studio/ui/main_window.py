@@ -169,6 +169,7 @@ class MainWindow(WindowMenus, WindowJobs, WindowImages, QMainWindow):
         gallery = GalleryPanel(parent=self)
         gallery.reuse_parameters.connect(self.reuse_parameters)
         gallery.send_to_canvas.connect(self.send_to_canvas)
+        gallery.upscale_requested.connect(lambda paths, scale: self.upscaler.upscale_files(paths, scale))
         gallery.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.gallery_dock.widget().deleteLater()
         self.gallery_dock.setWidget(gallery)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from studio.engine.request import MAX_BATCH, MAX_CFG, MAX_SEED, MAX_SIZE, MAX_STEPS, Mode
 from studio.engine.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from studio.ui import aio
+from studio.ui.hires_options import HiresGroup
 from studio.ui.size_logic import RangeHints
 from studio.ui.theme import icon
 from studio.ui.vae_picker import VaePicker
@@ -57,6 +58,7 @@ class ParamsPanel(ParamsValues, QWidget):
         self._init_image: np.ndarray | None = None
         self._ratio: float | None = None
         self._updating = False
+        self._native: tuple[int, int] | None = None  # the loaded model's size, for the hires fix's label
 
         # model
         self.model = QComboBox(objectName="modelPicker")
@@ -154,6 +156,8 @@ class ParamsPanel(ParamsValues, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
+        self.hires = HiresGroup(self._first_pass_size)
+        layout.addWidget(self.hires)
         layout.addWidget(self.range_note)
         layout.addStretch(1)
         self._update_init_widgets()
@@ -166,6 +170,9 @@ class ParamsPanel(ParamsValues, QWidget):
         self.vae.changed.connect(self.changed)
         self.seed.textChanged.connect(self.changed)
         self.strength.valueChanged.connect(self.changed)
+        self.hires.changed.connect(self.changed)
+        for spin in (self.width_spin, self.height_spin):
+            spin.valueChanged.connect(self.hires.update_size)
 
     # -- models ------------------------------------------------------------------------------
 
@@ -339,9 +346,21 @@ class ParamsPanel(ParamsValues, QWidget):
     def _update_init_widgets(self) -> None:
         uses_init = self.current_mode() is not Mode.TXT2IMG
         self.strength.setEnabled(uses_init)
+        if hasattr(self, "hires"):
+            self.hires.set_available(not uses_init)
         self.clear_init.setEnabled(self._init_image is not None)
 
-    # -- values -------------------------------------------------------------------------------------
+    # -- hires fix -----------------------------------------------------------------------------------
+
+    def set_native_size(self, width: int, height: int) -> None:
+        """The loaded model's native size: what a "native" first pass of the hires fix is."""
+        self._native = (int(width), int(height))
+        self.hires.update_size()
+
+    def _first_pass_size(self) -> tuple[int, int] | None:
+        w, h = self.width_spin.value(), self.height_spin.value()
+        return (_snap8(w), _snap8(h)) if w and h else self._native
+
 
 def _snap8(value: float) -> int:
     return max(8, int(round(value / 8)) * 8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from studio.engine.request import Mode
-from studio.ui.reuse import checked_params, find_installed
+from studio.ui.reuse import checked_hires, checked_params, find_installed
 
 ADD_FOLDER = "__add_folder__"
 ADD_FILE = "__add_file__"
@@ -35,9 +35,14 @@ class ParamsValues:
         """Fill the panel from request parameters (settings, or "reuse parameters" from the gallery).
 
         Values are checked and clamped by GenerationRequest's rules (:mod:`studio.ui.reuse`);
-        ``from_file`` also keeps a model only when it is installed. Returns what was not taken.
+        ``from_file`` also keeps a model only when it is installed, and sets the hires fix as the file
+        says (off for an image made without it). Returns what was not taken.
         """
         params, notes = checked_params(params, self._installed_model if from_file else None)
+        if from_file or "hires" in params:
+            notes += self.hires.set_settings(params.get("hires"))
+            if (params.get("hires") or {}).get("first_pass_size"):  # the hires fix's input, not its result
+                params["width"], params["height"] = params["hires"]["first_pass_size"]
         if "model" in params:
             self.set_model_spec(params["model"])
         if "scheduler" in params:
@@ -65,6 +70,10 @@ class ParamsValues:
             self.set_mode(Mode(mode))
         return notes
 
+    def hires_options(self):
+        """The hires fix a Generate press runs (a :class:`~studio.engine.hires.HiresOptions`), or None."""
+        return self.hires.options()
+
     def _installed_model(self, spec: str) -> str | None:
         items = [(self.model.itemText(i), self.model.itemData(i)) for i in range(self.model.count())]
         return find_installed(spec, [(t, None if d == STARTER else d) for t, d in items if d not in (ADD_FOLDER, ADD_FILE, None)])
@@ -75,10 +84,14 @@ class ParamsValues:
         out["random_seed"] = self.random_seed.isChecked()
         out["seed"] = int(self.seed.text()) if self.seed.text().strip().lstrip("-").isdigit() else -1
         out["ratio_locked"] = self.lock_ratio.isChecked()
+        out["hires"] = self.hires.settings()
         return out
 
     def restore_settings(self, values: dict[str, Any]) -> None:
-        self.set_values(values)
+        self.set_values({k: v for k, v in values.items() if k != "hires"})
+        hires, _notes = checked_hires(values.get("hires"))
+        if hires is not None:
+            self.hires.set_settings({"enabled": False, **hires})
         if isinstance(values.get("random_seed"), bool):
             self.random_seed.setChecked(values["random_seed"])
         if values.get("ratio_locked"):

@@ -87,6 +87,47 @@ def checked_params(
                 notes.append(f"model {spec[:80]!r} is not installed; the current model is kept")
             else:
                 out["model"] = found
+    if "hires" in params:
+        out["hires"], hires_notes = checked_hires(params["hires"])
+        notes += hires_notes
+    return out, notes
+
+
+def checked_hires(hires: Any) -> tuple[dict[str, Any] | None, list[str]]:
+    """A hires fix's options (``scale``, ``denoise``, ``steps``, ``upscaler``, optional ``enabled``) in
+    :class:`~studio.engine.hires.HiresOptions`' ranges; None (no hires fix) for anything not a dict."""
+    from studio.engine.hires import MAX_SCALE
+
+    if hires is None:
+        return None, []
+    if not isinstance(hires, dict):
+        return None, ["hires fix options ignored (not readable)"]
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, lo, hi in (("scale", 1.05, MAX_SCALE), ("denoise", 0.01, 1.0), ("steps", 0, MAX_STEPS)):
+        raw = hires.get(key)
+        try:
+            value = float(raw) if isinstance(raw, (int, float, str)) and not isinstance(raw, bool) else None
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value):
+            if raw is not None:
+                notes.append(f"hires {key} {str(raw)[:40]!r} ignored")
+            continue
+        clamped = min(hi, max(lo, value))
+        if clamped != value:
+            notes.append(f"hires {key} {str(raw)[:40]} clamped to {clamped:g}")
+        out[key] = round(clamped) if key == "steps" else clamped
+    upscaler = hires.get("upscaler")
+    if isinstance(upscaler, str) and 0 < len(upscaler) <= 200 and "\0" not in upscaler:
+        out["upscaler"] = upscaler
+    size = hires.get("first_pass_size")
+    if isinstance(size, (list, tuple)) and len(size) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) and 8 <= v <= MAX_SIZE for v in size):
+        out["first_pass_size"] = [int(size[0]), int(size[1])]  # a studio image's: the size its request ran at
+    for flag in ("enabled", "expanded"):  # the panel's own, in saved settings
+        if isinstance(hires.get(flag), bool):
+            out[flag] = hires[flag]
     return out, notes
 
 

@@ -41,6 +41,7 @@ class WindowJobs:
         w.model_loaded.connect(self._on_model_loaded)
         w.tokenizer_ready.connect(self.prompt_editor.set_tokenizer)
         w.job_started.connect(self._on_job_started)
+        w.job_status.connect(self.canvas_panel.progress_label.setText)
         w.progress_ready.connect(self._on_progress)
         w.job_finished.connect(self._on_job_finished)
         w.job_saved.connect(self._on_job_saved)
@@ -56,6 +57,7 @@ class WindowJobs:
         self._on_model_state("loading", "Loading model…")
         self.gen.start(self.params.model_spec())
         self.params.refresh_models()
+        self.params.hires.refresh_upscalers()
 
     def _on_model_state(self, state: str, message: str) -> None:
         self.model_state = (state, message)
@@ -70,6 +72,7 @@ class WindowJobs:
 
     def _on_model_loaded(self, info) -> None:
         self.model_info = info
+        self.params.set_native_size(info.native_width, info.native_height)
         if self._defaults_pending and info.spec == self.params.model_spec():
             self._defaults_pending = False
             recommended = info.defaults.as_params()
@@ -120,7 +123,8 @@ class WindowJobs:
             self.messages.show_error(str(exc))
             return None
         self.messages.dismiss_info()
-        job = self.gen.submit(request)
+        hires = self.params.hires_options() if request.mode is Mode.TXT2IMG else None
+        job = self.gen.submit(request, hires)
         self._jobs[job.id] = (request, job_flow.target_size(self, request))
         self.prompt_editor.remember()
         if self._running_job is not None:

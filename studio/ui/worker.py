@@ -34,6 +34,7 @@ class Worker(QObject):
     model_loaded = Signal(object)  # ModelInfo
     tokenizer_ready = Signal(object)  # a callable text -> token count, or None
     job_started = Signal(int)
+    job_status = Signal(str)  # a phase of the running job ("Hires fix: upscaling to 256x256…")
     progress_ready = Signal()  # take the update with take_progress()
     job_finished = Signal(int, object)  # job id, list[GeneratedImage]
     job_saved = Signal(int, object)  # job id, list of gallery entries
@@ -176,11 +177,18 @@ class Worker(QObject):
                 self._post_progress(job.id, event)
             elif isinstance(event, PreviewRegion):
                 self._region = event.box
+            elif isinstance(event, Status) and event.state in ("upscaling", "hires"):
+                self.job_status.emit(event.message)  # the job's phase, not the model's state
             elif isinstance(event, Status):
                 self._on_status(event)
 
         try:
-            images = self.engine.generate(job.request, on_event=on_event, cancel=job.cancel)
+            if job.hires is not None:
+                from studio.engine.hires import generate_hires
+
+                images = generate_hires(self.engine, job.request, job.hires, on_event=on_event, cancel=job.cancel)
+            else:
+                images = self.engine.generate(job.request, on_event=on_event, cancel=job.cancel)
         except GenerationCancelled:
             self.queue.finish(job, CANCELLED)
             self.job_cancelled.emit(job.id)
@@ -357,8 +365,9 @@ class GeneratorThread(QObject):
     def apply_options(self, options: EngineOptions) -> None:
         self._options.emit(options)
 
-    def submit(self, request: GenerationRequest) -> Job:
-        job = self.queue.add(request)
+    def submit(self, request: GenerationRequest, hires=None) -> Job:
+        """Queue ``request`` (with ``hires``, a HiresOptions, a hires fix of each image)."""
+        job = self.queue.add(request, hires)
         self._wake.emit()
         return job
 

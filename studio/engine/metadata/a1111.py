@@ -83,6 +83,14 @@ def a1111_parameters(img: GeneratedImage) -> str:
     return format_a1111(req.prompt, req.negative_prompt, pairs)
 
 
+def hires_params(hires: Any) -> dict[str, Any]:
+    """``{"hires": options}`` for a hires-fixed image's params (from its studio ``extra``): the
+    options that made it big and ``first_pass_size``, the size its request ran at before."""
+    if not isinstance(hires, dict) or not isinstance(hires.get("first_pass_size"), list):
+        return {}
+    return {"hires": {k: hires.get(k) for k in ("scale", "denoise", "steps", "upscaler", "first_pass_size")}}
+
+
 _PAIR_RE = re.compile(r'\s*([\w][\w \-/+().\[\]]*?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
 
 

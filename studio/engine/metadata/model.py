@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from studio.engine.metadata.a1111 import _scheduler_pair, format_a1111
+from studio.engine.metadata.a1111 import _scheduler_pair, format_a1111, hires_params
 from studio.engine.metadata.keys import A1111_CHUNK
 from studio.engine.metadata.values import RANGES, as_str, field_value, jsonable, looks_like_json
 
@@ -97,6 +97,8 @@ class ImageMetadata:
             params = dict(self.studio["params"])
             if self.studio.get("seed") is not None:
                 params["seed"] = self.studio["seed"]
+            if "hires" not in params and isinstance(self.studio.get("extra"), dict):
+                params.update(hires_params(self.studio["extra"].get("hires")))
             return params
         params: dict[str, Any] = {"prompt": self.prompt, "negative_prompt": self.negative_prompt}
         if self.scheduler:
@@ -114,4 +116,7 @@ class ImageMetadata:
             params["vae"] = vae.strip()
         if self.denoise is not None and self.denoise < 1:
             params["strength"] = self.denoise
+        if self.parameters.get("Hires upscale"):  # A1111's hires fix: Size is the first pass's
+            params["hires"] = {"scale": self.parameters.get("Hires upscale"), "steps": self.parameters.get("Hires steps", 0),
+                               "upscaler": self.parameters.get("Hires upscaler"), "denoise": self.denoise}
         return params

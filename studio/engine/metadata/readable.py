@@ -52,6 +52,10 @@ def _rows(md: ImageMetadata) -> list[tuple[str, Any]]:
     for key, label in (("prompts", "Other prompts"), ("characters", "Character prompts")):
         if isinstance(extra.get(key), list) and extra[key]:
             rows.append((label, "\n".join(_text(x) for x in extra[key])))
+    post = studio.get("postprocess") if isinstance(studio.get("postprocess"), dict) else {}
+    source = post.get("source") if isinstance(post.get("source"), dict) else {}
+    if source.get("file"):
+        rows.append(("Upscaled from", f"{_text(source['file'])} (x{_text(post.get('upscale_by'))}, {_text(post.get('upscaler'))})"))
     if studio.get("version"):
         rows.append(("Made by", studio["version"]))
     return rows

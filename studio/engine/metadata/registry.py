@@ -52,8 +52,11 @@ def read_sources(src: Sources, base: ImageMetadata) -> ImageMetadata:
                 trial.normalise()
                 if trial.width is None or trial.height is None:  # no size of its own: the file's
                     trial.width, trial.height = base.width, base.height
+                if trial.studio is None:
+                    trial.studio = studio_json.postprocess_record(src)
                 return trial.normalise()
         except Exception as exc:  # noqa: BLE001 - reported, never raised at a user
             notes.append(f"{INTERNAL_NOTE} the {name} reader failed ({type(exc).__name__}: {str(exc)[:100]})")
     base.notes += notes
+    base.studio = base.studio or studio_json.postprocess_record(src)
     return base.normalise()

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from studio.engine.events import GeneratedImage
-from studio.engine.metadata.a1111 import a1111_parameters
+from studio.engine.metadata.a1111 import a1111_parameters, hires_params
 from studio.engine.metadata.exif import user_comment_exif
 from studio.engine.metadata.keys import (
     _MAX_XMP_BYTES,
@@ -52,6 +52,7 @@ def studio_metadata(img: GeneratedImage) -> dict[str, Any]:
     params["width"] = img.width
     params["height"] = img.height
     extra = {k: v for k, v in _jsonable(dict(img.extra)).items() if v is not None}
+    params.update(hires_params(extra.get("hires")))
     return {
         "format": "studio",
         "format_version": 1,

@@ -10,6 +10,7 @@ Signals to the main window:
 
 * ``reuse_parameters(dict)``: a ``GenerationRequest.to_params()``-style dict.
 * ``send_to_canvas(str path, str purpose)``: purpose is ``"init"`` or ``"inpaint"``.
+* ``upscale_requested(list paths, int scale)``: Upscale x2/x4 of the selected images (the window runs it).
 * ``status(str)``: a short message for the status bar.
 
 Slots: :meth:`add_entry` (a new image landed in the library) and :meth:`refresh`.
@@ -42,6 +43,7 @@ WIDE = 900  # px: from this width (and wider than tall) the detail panel goes be
 class GalleryPanel(PanelActions, PanelWork, QWidget):
     reuse_parameters = Signal(dict)
     send_to_canvas = Signal(str, str)
+    upscale_requested = Signal(list, int)
     status = Signal(str)
     reconciled = Signal(object)  # ReconcileReport
     imported = Signal(object)  # ImportReport

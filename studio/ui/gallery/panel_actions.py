@@ -1,4 +1,4 @@
-"""What the gallery panel does to the images it shows: reuse, send, favourite, rate, copy, delete
+"""What the gallery panel does to the images it shows: reuse, send, upscale, favourite, rate, copy, delete
 with undo, boards, the context menu, the lightbox and the trash (a mixin of :class:`GalleryPanel`).
 
 Everything here works on the panel's selection (``selected_ids``) and its library; it imports no
@@ -37,6 +37,12 @@ class PanelActions:
         entry = self.current_entry()
         if entry is not None:
             self.send_to_canvas.emit(str(entry.path), purpose)
+
+    def upscale_selected(self, scale: int) -> None:
+        """Ask the window to upscale the selected images; each result becomes a new gallery image."""
+        entries = self.library.get_many(self._targets())
+        if entries:
+            self.upscale_requested.emit([str(e.path) for e in entries], int(scale))
 
     def toggle_favourite(self) -> None:
         ids = self._targets()
@@ -197,6 +203,9 @@ class PanelActions:
         menu.addAction("Reuse parameters", self.reuse_current)
         menu.addAction("Send to canvas (img2img)", lambda: self.send_current("init"))
         menu.addAction("Send to canvas for inpainting", lambda: self.send_current("inpaint"))
+        for scale in (2, 4):
+            menu.addAction(f"Upscale {n} x{scale}" if n > 1 else f"Upscale x{scale}",
+                           lambda s=scale: self.upscale_selected(s)).setObjectName(f"galleryUpscale{scale}")
         menu.addSeparator()
         menu.addAction("Toggle favourite\tF", self.toggle_favourite)
         rate = menu.addMenu("Rate")

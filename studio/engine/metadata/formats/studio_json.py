@@ -40,3 +40,12 @@ def read(src: Sources, md: ImageMetadata) -> bool:
         md.denoise = params.get("strength", md.denoise)
     md.source = NAME
     return True
+
+
+def postprocess_record(src: Sources) -> dict | None:
+    """The studio chunk of Studio's upscaled copy of an image from another tool (or none): only the
+    ``postprocess`` record (upscale factor, upscaler, source file and hash); the parameters are the other tool's."""
+    data = json_obj(src.raw.get(STUDIO_CHUNK))
+    if not data or data.get("format") == "studio" or not isinstance(data.get("postprocess"), dict):
+        return None
+    return {"postprocess": data["postprocess"]}
