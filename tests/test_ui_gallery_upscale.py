@@ -62,6 +62,13 @@ def test_gallery_upscale_x2_saves_a_new_image_that_names_its_source(qtbot, tiny_
     qtbot.waitUntil(lambda: window.gallery.model.rowCount() == 2, timeout=10_000)
     assert {str(e.path) for e in gallery_entries()} == {str(source.path), saved[0]}
     assert Image.open(source.path).size == (64, 48)
+    # indexed at the file's own size (its parameters keep the source's generation "Size: 64x48")
+    upscaled = next(e for e in gallery_entries() if str(e.path) == saved[0])
+    assert (upscaled.width, upscaled.height) == (128, 96)
+    from studio.engine.provenance import verify
+
+    report = verify.verify_file(saved[0])
+    assert report.c2pa == "trusted" and "c2pa.opened" in report.actions[0]
     assert "x2" in window.canvas_panel.progress.format()
     window.close()
 

@@ -38,6 +38,13 @@ def test_upscale_x4_from_the_menu(qtbot, qloop, tiny_sd_dir, tmp_path):
     # the source image is recorded, also for another tool's file (its parameters stay the A1111 text's)
     assert md.studio["postprocess"]["source"] == {"file": "blue.png", "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}
     assert Image.open(saved).size == (256, 192)
+    # AI-upscaled pixels of a file that does not say it is AI-made: composite media, signed, source named
+    from studio.engine.provenance import verify
+    from studio.engine.provenance.source_type import COMPOSITE
+
+    report = verify.verify_file(saved)
+    assert report.c2pa == "trusted" and report.source_type == COMPOSITE
+    assert any(i.startswith("blue.png") for i in report.ingredients)
     window.canvas.undo_stack.undo()
     assert window.canvas.current_image().width() == 64
     window.close()

@@ -108,7 +108,7 @@ class ImportMixin:
                     "created": created,
                     "file_size": dst_st.st_size,
                     "file_mtime_ns": dst_st.st_mtime_ns,
-                    **self._row_from_metadata(md),
+                    **self._row_from_metadata(md, dest),
                     "content_hash": digest,
                 }
                 return self._insert_row(row)

@@ -86,15 +86,18 @@ class IndexingMixin:
         return int(found[0]) if found else None
 
     @staticmethod
-    def _row_from_metadata(md: md_mod.ImageMetadata) -> dict[str, Any]:
-        """Index fields from what a file says; any value is accepted (see :mod:`.rows`)."""
+    def _row_from_metadata(md: md_mod.ImageMetadata, path: Path | None = None) -> dict[str, Any]:
+        """Index fields from what a file says; any value is accepted (see :mod:`.rows`). The size is the
+        file's own when ``path`` is given (an upscaled copy keeps its source's generation "Size")."""
         try:
             params = md.to_params()
         except Exception:  # noqa: BLE001 - hostile metadata: keep the row, lose the params
             params = {}
+        size = _pixel_size(path) if path is not None else None
+        width, height = size if size is not None else (md.width, md.height)
         return {
-            "width": md.width,
-            "height": md.height,
+            "width": width,
+            "height": height,
             "prompt": md.prompt or "",
             "negative_prompt": md.negative_prompt or "",
             "seed": md.seed,
@@ -125,8 +128,19 @@ class IndexingMixin:
         except Exception:  # noqa: BLE001 - a reader failure on hostile metadata: index the file without it
             row.update(source="unknown", broken=0)
             return row, False
-        row.update(self._row_from_metadata(md), broken=0)
+        row.update(self._row_from_metadata(md, path), broken=0)
         mask = path.with_name(path.stem + MASK_SUFFIX)
         if mask.exists():
             row["mask_path"] = self._rel(mask)
         return row, False
+
+
+def _pixel_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from the image header (no decode), or None when it cannot be read."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return int(im.width), int(im.height)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None

@@ -154,12 +154,14 @@ def _upscale_and_save(pixels, scale, source_path, generated, on_tile, cancel, al
     from studio.engine.metadata import ImageMetadata, read_metadata
     from studio.engine.metadata.a1111 import a1111_parameters
     from studio.engine.metadata.writing import encode_image, encode_png, studio_metadata
+    from studio.engine.provenance.derived import seal_derived
     from studio.engine.upscale import models
     from studio.engine.upscale.run import postprocess_metadata, upscale
     from studio.library import Library
 
     upscaler = models.load(None, scale, allow_pickle=allow_pickle)
     result = upscale(upscaler, pixels, scale, on_tile=on_tile, cancel=cancel)
+    trained = None  # a file says it itself (its XMP)
     if source_path and Path(source_path).is_file():
         source_bytes = Path(source_path).read_bytes()
         source, name = read_metadata(source_path), Path(source_path).name
@@ -168,12 +170,17 @@ def _upscale_and_save(pixels, scale, source_path, generated, on_tile, cancel, al
         source = ImageMetadata(prompt=generated.request.prompt, studio=studio_metadata(generated))
         source.raw["parameters"] = a1111_parameters(generated)
         name = "canvas"
+        trained = getattr(generated.request.mode, "value", generated.request.mode) == "txt2img"
     else:
         source_bytes, source, name = encode_image(pixels, "png"), ImageMetadata(), "canvas"
+        trained = False  # pixels of unknown origin
     text, studio = postprocess_metadata(source, upscaler.name, scale, source_bytes, name)
+    out_name = f"{Path(name).stem}-x{scale}.png"
+    png = seal_derived(encode_image(result, "png", text, studio), "png", tool=upscaler.name, title=out_name,
+                       parent=source_bytes, parent_title=name, keeps_content=True, parent_trained=trained)
     library = Library.open()
     try:
-        entry = _save(library, encode_image(result, "png", text, studio), f"{Path(name).stem}-x{scale}.png")
+        entry = _save(library, png, out_name)
     finally:
         library.close()
     return entry, result
@@ -184,6 +191,7 @@ def _upscale_files(paths, scale, on_file, on_tile, cancel, allow_pickle):
     A cancel stops the batch (what is saved stays); a file that cannot be read is reported and skipped."""
     from studio.engine.errors import GenerationCancelled, StudioError
     from studio.engine.metadata.writing import encode_image
+    from studio.engine.provenance.derived import seal_derived
     from studio.engine.upscale import models
     from studio.engine.upscale.run import upscale_file
     from studio.library import Library
@@ -195,8 +203,11 @@ def _upscale_files(paths, scale, on_file, on_tile, cancel, allow_pickle):
         for index, path in enumerate(map(Path, paths)):
             try:
                 result = upscale_file(upscaler, path, scale, on_tile=on_tile, cancel=cancel)
-                png = encode_image(result.pixels, "png", result.text, result.studio)
-                entry = _save(library, png, f"{path.stem}-x{scale}.png")
+                name = f"{path.stem}-x{scale}.png"
+                png = seal_derived(encode_image(result.pixels, "png", result.text, result.studio), "png",
+                                   tool=upscaler.name, title=name, parent=path.read_bytes(), parent_title=path.name,
+                                   keeps_content=True)
+                entry = _save(library, png, name)
             except GenerationCancelled:
                 raise
             except (StudioError, OSError, ValueError) as exc:

@@ -18,8 +18,11 @@ from studio.engine.provenance.source_type import COMPOSITE, TRAINED, container_o
 log = logging.getLogger(__name__)
 
 
-def derived_source_type(parent: bytes | None, *, keeps_content: bool) -> str:
-    """TRAINED only when the tool keeps the content (an upscale) and the parent says it is wholly AI-made."""
+def derived_source_type(parent: bytes | None, *, keeps_content: bool, parent_trained: bool | None = None) -> str:
+    """TRAINED only when the tool keeps the content (an upscale) and the parent is wholly AI-made (as
+    ``parent_trained`` says, else as the parent's own XMP says)."""
+    if keeps_content and parent_trained is not None:
+        return TRAINED if parent_trained else COMPOSITE
     if keeps_content and parent:
         try:
             if read_source_type(parent) == TRAINED:
@@ -41,10 +44,10 @@ def _ingredient(title: str, data: bytes | None, relationship: str) -> tuple[Ingr
 
 def seal_derived(data: bytes, fmt: str, *, tool: str, title: str, parent: bytes | None, parent_title: str = "source image",
                  component: bytes | None = None, component_title: str = "style image", keeps_content: bool = False,
-                 watermarked: bool = False, options: Options = GALLERY) -> bytes:
+                 parent_trained: bool | None = None, watermarked: bool = False, options: Options = GALLERY) -> bytes:
     """``data`` (the tool's encoded result) with the XMP source type and Content Credentials naming its sources."""
     record = Record(
-        source_type=derived_source_type(parent, keeps_content=keeps_content),
+        source_type=derived_source_type(parent, keeps_content=keeps_content, parent_trained=parent_trained),
         model_name=tool,
         title=title,
         ingredients=_ingredient(parent_title, parent, "parentOf") + _ingredient(component_title, component, "componentOf"),
