@@ -123,6 +123,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--l1-decay", choices=("cosine", "none"), default="cosine",
                    help="learning rate over the L1 stage: cosine down to 2%% of --lr, or constant")
     p.add_argument("--clean-frac", type=float, default=0.4, help="share of plain (undegraded) downscales")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start a new run from this generator (.safetensors; its size replaces --feat/--convs)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (tests)")
     return p.parse_args(argv)
@@ -133,7 +135,17 @@ def train(args: argparse.Namespace) -> Path:
     torch.set_num_threads(args.threads)
     ckpt = state_dir() / f"upscaler_x{args.scale}.pt"
     log_path = state_dir() / f"train_x{args.scale}.log"
-    gen = SRVGGNetCompact(num_feat=args.feat, num_conv=args.convs, upscale=args.scale)
+    if ckpt.exists():  # a resume keeps the checkpoint's own generator size
+        gen = SRVGGNetCompact(**json.loads(torch.load(ckpt, weights_only=True)["config"]))
+    elif args.init_from is not None:
+        from studio.engine.upscale.compact import from_state_dict
+        from studio.engine.upscale.models import read_state_dict
+
+        gen = from_state_dict(read_state_dict(args.init_from))
+        if gen.config()["upscale"] != args.scale:
+            raise SystemExit(f"{args.init_from.name} is an x{gen.config()['upscale']} generator, not x{args.scale}")
+    else:
+        gen = SRVGGNetCompact(num_feat=args.feat, num_conv=args.convs, upscale=args.scale)
     disc = PatchDiscriminator()
     g_opt = torch.optim.Adam(gen.parameters(), lr=args.lr, betas=(0.9, 0.99))
     d_opt = torch.optim.Adam(disc.parameters(), lr=args.gan_lr, betas=(0.9, 0.99))
