@@ -208,7 +208,7 @@ class Engine:
                 if ti_files:  # embedding tags become the tokens they were loaded under
                     words = loaded.ti.tokens(loaded.base, ti_files)
                     prompt, negative = embeddings.substitute(prompt, words), embeddings.substitute(negative, words)
-                embeds = prompts.encode_prompt_pair(loaded.base, prompt, negative)
+                embeds = prompts.encode_cached(loaded.base, prompt, negative, repr((lora_files, ti_files)))
                 vae, vae_extra = None, {}
                 if request.vae:  # recorded as A1111's "VAE" and "VAE hash"
                     vae, vae_extra["vae"], vae_extra["vae_hash"] = self.user_vae(loaded, request.vae)

@@ -201,6 +201,10 @@ class Worker(QObject):
             self.queue.finish(job, CANCELLED)
             self.job_cancelled.emit(job.id)
             return
+        if job.live:  # a live-painting update: shown, saved only if the user applies it
+            self.queue.finish(job, DONE)
+            self.job_finished.emit(job.id, images)
+            return
         self.saving.set()  # from here the images are the user's: quitting waits for them
         try:
             self.job_finished.emit(job.id, images)
@@ -357,8 +361,8 @@ class GeneratorThread(QObject):
     def apply_options(self, options: EngineOptions) -> None:
         self._options.emit(options)
 
-    def submit(self, request: GenerationRequest) -> Job:
-        job = self.queue.add(request)
+    def submit(self, request: GenerationRequest, live: bool = False) -> Job:
+        job = self.queue.add(request, live=live)
         self._wake.emit()
         return job
 
