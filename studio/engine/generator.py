@@ -75,7 +75,6 @@ class LoadedModel:
 class _Stop(Exception):
     """Raised from the step callback to leave the denoising loop at once."""
 
-
 class Engine:
     def __init__(self, settings: EngineSettings | None = None):
         self.settings = settings or EngineSettings()
@@ -288,7 +287,6 @@ def _expected_steps(request: GenerationRequest) -> int:
 
 def _free_memory() -> None:
     import gc
-
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -371,6 +369,8 @@ class _PipelineRun:
                 frame = previewer(tap.latest if tap.latest is not None else kwargs["latents"], step, total)
             elapsed, eta = self.clock.step()
             self.emit(Progress(step, total, self.index, request.batch_size, elapsed, eta, frame))
+            if frame is not None and step < total and self.cancel.after_frame():
+                raise _Stop()  # a newer live state waits: this job's preview is out, stop here
             return kwargs
 
         try:

@@ -60,13 +60,14 @@ class LiveMode(QObject):
         self._jobs: dict[int, LiveJob] = {}
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._submit_newest)
-        self._pending_cancel: set[int] = set()  # running jobs to cancel once they showed a frame
         self.result: np.ndarray | None = None  # the newest finished live picture
         self.result_image = None  # ... and its GeneratedImage (metadata for Apply)
         self._result_source: np.ndarray | None = None
         self._result_key: tuple | None = None
-        self.stale_cancelled = 0  # jobs dropped or cancelled because a newer state came
+        self.stale_cancelled = 0  # running jobs cancelled (at their next step) because a newer state came
+        self.stale_dropped = 0  # waiting jobs dropped before they started, for the same reason
         self.submitted = 0
+        self.results = 0  # finished live results shown
         self.frames: list[tuple[float, float]] = []  # (painted at, state stamp) per frame on screen
         paint.layer.changed.connect(lambda _rect: self.touch())
         window.canvas.image_changed.connect(lambda _size: self.touch())
@@ -124,7 +125,6 @@ class LiveMode(QObject):
             entry.job.cancel.set()
             if gen is not None:
                 gen.queue.remove(entry.job.id)
-        self._pending_cancel.clear()
 
     def _supersede(self) -> None:
         """A newer state is coming: drop waiting live jobs, cancel the running one (once it showed a frame)."""
@@ -134,13 +134,13 @@ class LiveMode(QObject):
                 continue
             if gen.queue.remove(job_id):
                 self._jobs.pop(job_id, None)
-                self.stale_cancelled += 1
-            elif entry.job.state == "running":
+                self.stale_dropped += 1
+            elif entry.job.state == "running" and not entry.job.cancel.after_frame():
                 if entry.shown:
-                    entry.job.cancel.set()
-                    self.stale_cancelled += 1
+                    entry.job.cancel.set()  # stops at the end of the step it is in
                 else:
-                    self._pending_cancel.add(job_id)
+                    entry.job.cancel.set_after_frame()  # stops once its first preview is out
+                self.stale_cancelled += 1
 
     def _submit_newest(self) -> None:
         window = self.window
@@ -207,17 +207,13 @@ class LiveMode(QObject):
             frame = _paste(entry.base, frame, update.box)
         self.view.show_frame(frame, entry.stamp, f"step {update.step}/{update.total}")
         entry.shown = True
-        if update.job_id in self._pending_cancel:  # a newer state waits: this job has shown its frame
-            self._pending_cancel.discard(update.job_id)
-            entry.job.cancel.set()
-            self.stale_cancelled += 1
 
     def job_finished(self, job_id: int, images: list) -> None:
         entry = self._jobs.pop(job_id, None)
-        self._pending_cancel.discard(job_id)
         if entry is None or not images or not self.enabled:
             return
         g = images[0]
+        self.results += 1
         self.result, self.result_image = g.image, g
         self._result_source, self._result_key = entry.source, entry.key
         took = time.perf_counter() - entry.stamp
@@ -229,7 +225,6 @@ class LiveMode(QObject):
     def job_ended(self, job_id: int, message: str | None = None) -> None:
         """Cancelled (``message`` None) or failed."""
         self._jobs.pop(job_id, None)
-        self._pending_cancel.discard(job_id)
         if message:
             self.status.emit(f"Live update failed: {message}")
 

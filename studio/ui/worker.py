@@ -195,8 +195,9 @@ class Worker(QObject):
             self.job_failed.emit(job.id, f"Generation failed: {exc}")
             return
         finally:
-            with self._mail_lock:
-                self._mail = None
+            if not job.live:  # a live job's last preview is still wanted (it stopped right after it)
+                with self._mail_lock:
+                    self._mail = None
         if job.cancel.is_set():  # cancelled after the last step: keep the promise, show nothing
             self.queue.finish(job, CANCELLED)
             self.job_cancelled.emit(job.id)
