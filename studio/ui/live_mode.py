@@ -195,8 +195,8 @@ class LiveMode(QObject):
 
     def job_started(self, job_id: int) -> None:
         entry = self._jobs.get(job_id)
-        if entry is not None and not entry.job.cancel.is_set():
-            self.status.emit("Live: updating…")
+        if entry is not None and not entry.job.cancel.is_set() and not entry.shown:
+            self.view.set_note("updating…")
 
     def job_progress(self, update) -> None:
         entry = self._jobs.get(update.job_id)
@@ -219,7 +219,6 @@ class LiveMode(QObject):
         took = time.perf_counter() - entry.stamp
         kind = "region" if entry.box is not None else "whole picture"
         self.view.show_frame(g.image, entry.stamp, f"{took * 1000:.0f} ms · {kind}")
-        self.status.emit(f"Live: {self.settings.describe()}")
         self.result_ready.emit()
 
     def job_ended(self, job_id: int, message: str | None = None) -> None:

@@ -39,7 +39,7 @@ class LiveView(QWidget):
     def __init__(self, canvas, parent=None):
         super().__init__(parent)
         self.setObjectName("liveView")
-        self.setMinimumSize(160, 160)
+        self.setMinimumSize(200, 240)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.canvas = canvas
         self.placement = BESIDE
@@ -67,6 +67,12 @@ class LiveView(QWidget):
             self.text = "Live is off."
         self._show_overlay()
         self.update()
+
+    def set_note(self, text: str) -> None:
+        """A word on what live mode is doing, under the frame."""
+        if text != self.text:
+            self.text = text
+            self.update()
 
     def show_frame(self, frame: np.ndarray, stamp: float, text: str = "") -> None:
         from studio.ui.images import to_qimage
