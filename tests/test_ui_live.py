@@ -131,9 +131,10 @@ def test_apply_commits_and_saves_and_undo_restores(qtbot, window):
     assert paint.layer.is_empty()
 
 
-def test_live_off_stops_all_jobs(qtbot, window):
+def test_live_off_stops_all_jobs(qtbot, window, tiny_sd_dir):
     window.live_panel.steps.setValue(16)
     window.live_panel.strength.setValue(1.0)
+    assert window.settings.live[str(tiny_sd_dir)]["steps"] == 16  # kept per model
     _live_on(qtbot, window)
     live = window.live
     qtbot.waitUntil(lambda: live.result is not None, timeout=GEN_TIMEOUT)

@@ -207,6 +207,8 @@ class LiveMode(QObject):
             frame = _paste(entry.base, frame, update.box)
         self.view.show_frame(frame, entry.stamp, f"step {update.step}/{update.total}")
         entry.shown = True
+        if entry.job.cancel.after_frame():  # a newer state waits; a remote engine knows only the hard stop
+            entry.job.cancel.set()
 
     def job_finished(self, job_id: int, images: list) -> None:
         entry = self._jobs.pop(job_id, None)
