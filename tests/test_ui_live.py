@@ -41,6 +41,7 @@ def window(qtbot, qloop, tiny_sd_dir):  # noqa: F811
 
 
 def _live_on(qtbot, window):
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=GEN_TIMEOUT)  # "ready" can come a moment before
     window.live_panel.live_button.click()  # the panel's toggle (Ctrl+L is the same action)
     assert window.live.enabled and window.live_action.isChecked()
     assert window.paint.painting()  # live arms the brush

@@ -150,9 +150,9 @@ def live_figures(model: str | None = None, seconds: float = 10.0) -> dict[str, f
             window.resize(1400, 900)
             window.show()
             window.start_engine()
-            if not _wait(lambda: window.model_state[0] in ("ready", "error", "none"), 300):
+            if not _wait(lambda: window.model_state[0] in ("error", "none") or window.model_info is not None, 300):
                 raise RuntimeError("the model did not load within 5 minutes")
-            if window.model_state[0] != "ready":
+            if window.model_info is None:
                 raise RuntimeError(window.model_state[1])
             window.prompt_editor.set_text(STARTER_SAMPLE_PROMPT if model is None else "a landscape painting")
             live = window.live

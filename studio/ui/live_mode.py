@@ -83,7 +83,7 @@ class LiveMode(QObject):
             return
         self.enabled = on
         if on:
-            self._ensure_canvas()
+            self._ensure_canvas()  # once the model's native size is known (else at its first update)
             self.view.set_active(True)
             self.touch()
         else:
@@ -101,10 +101,10 @@ class LiveMode(QObject):
     def _ensure_canvas(self) -> None:
         """Live painting needs a picture: a white one at the model's native size when the canvas is empty."""
         canvas = self.window.canvas
-        if canvas.current_image() is not None:
-            return
         info = self.window.model_info
-        w, h = (info.native_width, info.native_height) if info is not None else (512, 512)
+        if canvas.current_image() is not None or info is None:
+            return
+        w, h = info.native_width, info.native_height
         from studio.ui.images import to_qimage
 
         canvas.set_image(to_qimage(np.full((h, w, 3), 255, np.uint8)), None, "New canvas")
@@ -144,8 +144,9 @@ class LiveMode(QObject):
 
     def _submit_newest(self) -> None:
         window = self.window
-        if not self.enabled or window.gen is None or window.model_state[0] != "ready":
+        if not self.enabled or window.gen is None or window.model_state[0] != "ready" or window.model_info is None:
             return
+        self._ensure_canvas()  # an empty canvas: a white picture (its image_changed comes back here)
         source = self.paint.composite()
         if source is None:
             return

@@ -102,6 +102,7 @@ def attach_to_window(window) -> LiveMode:
         window.settings.live[_model_key(window)] = settings.as_dict()  # written with the other settings
 
     def model_ready(_info) -> None:
+        live.touch()  # the model's native size is known now: an empty canvas can get its picture
         use(L.merge(_model_defaults(window), window.settings.live.get(_model_key(window))))
 
     def reset() -> None:
