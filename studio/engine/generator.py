@@ -369,7 +369,7 @@ class _PipelineRun:
                 frame = previewer(tap.latest if tap.latest is not None else kwargs["latents"], step, total)
             elapsed, eta = self.clock.step()
             self.emit(Progress(step, total, self.index, request.batch_size, elapsed, eta, frame))
-            if frame is not None and step < total and self.cancel.after_frame():
+            if frame is not None and self.cancel.after_frame():
                 raise _Stop()  # a newer live state waits: this job's preview is out, stop here
             return kwargs
 
