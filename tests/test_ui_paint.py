@@ -133,3 +133,29 @@ def test_a_mouse_has_full_pressure(setup):
     vp = canvas.viewport()
     ev = QMouseEvent(QEvent.MouseMove, QPointF(5, 5), QPointF(vp.mapToGlobal(QPointF(5, 5).toPoint())), Qt.NoButton, Qt.LeftButton, Qt.NoModifier)
     assert pressure_of(ev) == 1.0
+
+
+def test_pen_pressure_from_tablet_events_thins_the_stroke(setup):
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+
+    canvas, paint = setup
+    paint.settings.set(colour=QColor(0, 0, 0), size=20, hardness=1.0)
+    vp = canvas.viewport()
+    pen = QPointingDevice("test pen", 4242, QInputDevice.DeviceType.Stylus, QPointingDevice.PointerType.Pen,
+                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure, 1, 3)
+
+    def tablet(kind, pt, pressure):
+        pos = QPointF(canvas.mapFromScene(QPointF(*pt)))
+        ev = QTabletEvent(kind, pen, pos, QPointF(vp.mapToGlobal(pos.toPoint())), pressure, 0.0, 0.0, 0.0, 0.0, 0.0,
+                          Qt.NoModifier, Qt.LeftButton, Qt.LeftButton)
+        QApplication.sendEvent(vp, ev)
+
+    tablet(QEvent.TabletPress, (30.0, 50.0), 0.25)  # a light touch: the mouse events Qt makes from it follow
+    drag(canvas, [(30.0, 50.0), (70.0, 50.0)])
+    tablet(QEvent.TabletRelease, (70.0, 50.0), 0.0)
+    column = paint.layer.rgba()[:, 50, 3]
+    light = int((column > 0).sum())
+    assert 3 <= light <= 8  # about a quarter of the 20 px brush
+    drag(canvas, [(130.0, 50.0), (170.0, 50.0)])  # the pen is up: a mouse has full pressure
+    heavy = int((paint.layer.rgba()[:, 150, 3] > 0).sum())
+    assert heavy >= 18

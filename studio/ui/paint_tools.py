@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QInputDevice, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
@@ -102,8 +102,28 @@ class _Outline(QGraphicsEllipseItem):
             painter.drawEllipse(r.adjusted(r.width() * 0.12, r.height() * 0.12, -r.width() * 0.12, -r.height() * 0.12))
 
 
-def pressure_of(event) -> float:
+class TabletPressure(QObject):
+    """Watches a viewport's tablet events (left unaccepted, so Qt makes the mouse events the tools get)
+    and keeps the pen's last pressure while the pen is down."""
+
+    def __init__(self, viewport):
+        super().__init__(viewport)
+        self.pressure: float | None = None
+        viewport.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind in (QEvent.TabletPress, QEvent.TabletMove):
+            self.pressure = float(event.pressure())
+        elif kind == QEvent.TabletRelease:
+            self.pressure = None
+        return False
+
+
+def pressure_of(event, tablet: TabletPressure | None = None) -> float:
     """The pen pressure (0..1) of a tablet event or a mouse event made from one; 1.0 for a mouse."""
+    if tablet is not None and tablet.pressure is not None:
+        return tablet.pressure
     try:
         device = event.pointingDevice()
         if device is None or device.type() not in _PEN_DEVICES:
@@ -133,6 +153,7 @@ class PaintTool(CanvasTool):
         self._last: tuple[float, float] | None = None
         self._hover = QPointF()
         self._hovered = False
+        self.tablet: TabletPressure | None = None
         self._outline = _Outline()
         self._outline.setZValue(1000)
         self._outline.setVisible(False)
@@ -142,6 +163,8 @@ class PaintTool(CanvasTool):
         self.canvas = canvas
         if self.undo_stack is None:
             self.undo_stack = canvas.undo_stack
+        if self.tablet is None:
+            self.tablet = TabletPressure(canvas.viewport())
         canvas.add_overlay(self._outline, z=1000)
 
     def deactivate(self, canvas) -> None:
@@ -187,7 +210,7 @@ class PaintTool(CanvasTool):
         self._base = self.layer.pixels.copy()
         self._alpha = np.zeros(self.layer.pixels.shape, np.uint8)
         self._last = (pos.x(), pos.y())
-        self._stamp(self._last, self._last, pressure_of(event))
+        self._stamp(self._last, self._last, pressure_of(event, self.tablet))
         return True
 
     def move(self, pos: QPointF, event) -> bool:
@@ -196,7 +219,7 @@ class PaintTool(CanvasTool):
         if self._recorder is None or self._last is None:
             return False
         p = (pos.x(), pos.y())
-        self._stamp(self._last, p, pressure_of(event))
+        self._stamp(self._last, p, pressure_of(event, self.tablet))
         self._last = p
         return True
 
@@ -205,7 +228,7 @@ class PaintTool(CanvasTool):
             return False
         p = (pos.x(), pos.y())
         if self._last is not None and p != self._last:
-            self._stamp(self._last, p, pressure_of(event))
+            self._stamp(self._last, p, pressure_of(event, self.tablet))
         self._finish()
         return True
 
@@ -273,4 +296,4 @@ class PaintTool(CanvasTool):
         return edit_layer(self.layer, self.undo_stack, "Erase fill" if erase else "Fill", compute)
 
 
-__all__ = ["PaintMode", "PaintSettings", "PaintTool", "pressure_of"]
+__all__ = ["PaintMode", "PaintSettings", "PaintTool", "TabletPressure", "pressure_of"]
