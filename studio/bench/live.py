@@ -20,7 +20,6 @@ with a pause of 12 ticks between them. Measured:
 from __future__ import annotations
 
 import asyncio
-import bisect
 import math
 import os
 import statistics

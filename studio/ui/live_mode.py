@@ -170,10 +170,11 @@ class LiveMode(QObject):
         s = self.settings
         h, w = source.shape[:2]
         key = (prompt, negative, values["model"], values["vae"], s, (w, h))
-        common = dict(
-            prompt=prompt, negative_prompt=negative, model=values["model"], vae=values["vae"],
-            scheduler=s.scheduler, steps=s.request_steps(), cfg_scale=s.cfg_scale, seed=s.seed, strength=s.strength,
-        )
+        common = {
+            "prompt": prompt, "negative_prompt": negative, "model": values["model"], "vae": values["vae"],
+            "scheduler": s.scheduler, "steps": s.request_steps(), "cfg_scale": s.cfg_scale, "seed": s.seed,
+            "strength": s.strength,
+        }
         if key == self._result_key and self.result is not None:
             dirty = L.dirty_rect(self._result_source, source)
             if dirty is None:

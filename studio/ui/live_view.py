@@ -83,8 +83,7 @@ class LiveView(QWidget):
         self.frames_shown += 1
         if self.placement == OVER:
             self._show_overlay()
-        else:
-            self.update()
+        self.update()  # the frame (beside) or its note (over)
 
     def _show_overlay(self) -> None:
         over = self._active and self.placement == OVER and self.image is not None

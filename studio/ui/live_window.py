@@ -30,10 +30,11 @@ def _model_key(window) -> str:
 
 def _lora_names(window) -> list[str]:
     from studio.engine import networks
+    from studio.engine.errors import StudioError
 
     try:
         return [t.name for t in networks.parse(*window.prompt_editor.text())[2]]
-    except Exception:  # a half-typed tag: no recipe from it yet
+    except StudioError:  # a half-typed tag: no recipe from it yet
         return []
 
 
@@ -41,11 +42,12 @@ def _model_defaults(window) -> L.LiveSettings:
     info = window.model_info
     folder = None
     if info is not None and info.kind == "folder":
+        from studio.engine.errors import StudioError
         from studio.engine.models import resolve
 
         try:
             folder = resolve(info.spec).location
-        except Exception:
+        except (StudioError, OSError):
             folder = None
     return L.live_defaults(info.name if info is not None else "", folder, _lora_names(window))
 

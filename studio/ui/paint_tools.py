@@ -57,7 +57,7 @@ class PaintSettings(QObject):
     def set(self, **values) -> None:
         """Change any of colour/size/hardness/opacity/mode (clamped); ``changed`` once if anything did."""
         clamp = {
-            "size": lambda v: max(MIN_SIZE, min(MAX_SIZE, int(round(v)))),
+            "size": lambda v: max(MIN_SIZE, min(MAX_SIZE, round(v))),
             "hardness": lambda v: min(1.0, max(0.0, float(v))),
             "opacity": lambda v: min(1.0, max(0.01, float(v))),
             "colour": QColor,
