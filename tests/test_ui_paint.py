@@ -159,3 +159,27 @@ def test_pen_pressure_from_tablet_events_thins_the_stroke(setup):
     drag(canvas, [(130.0, 50.0), (170.0, 50.0)])  # the pen is up: a mouse has full pressure
     heavy = int((paint.layer.rgba()[:, 150, 3] > 0).sum())
     assert heavy >= 18
+
+
+def test_the_kept_composite_and_the_changed_rectangles_follow_every_edit(setup):
+    canvas, paint = setup
+    first = paint.composite()
+    seq = paint.seq
+    assert paint.changed_since(seq) is None
+    paint.settings.set(colour=QColor(9, 9, 9), size=6, hardness=1.0)
+    drag(canvas, [(20.0, 20.0), (30.0, 24.0)])
+    rect = paint.changed_since(seq)
+    x0, y0, x1, y1 = rect
+    assert x0 <= 17 and y0 <= 17 and x1 >= 33 and y1 >= 27 and x1 - x0 < 30  # the stroke's rectangle only
+    from studio.ui.images import from_qimage
+    from studio.ui.paint_layer import composite
+
+    fresh = composite(from_qimage(canvas.current_image()), paint.layer)
+    assert np.array_equal(paint.composite(), fresh) and not np.array_equal(fresh, first)
+    diff = np.argwhere((fresh != first).any(axis=2))
+    assert diff[:, 1].min() >= x0 and diff[:, 1].max() < x1 and diff[:, 0].min() >= y0 and diff[:, 0].max() < y1
+    canvas.undo_stack.undo()
+    assert np.array_equal(paint.composite(), first)
+    seq = paint.seq
+    canvas.set_image(to_qimage(np.zeros((100, 200, 3), np.uint8)))
+    assert paint.changed_since(seq) == (0, 0, 200, 100)  # a new image: everything

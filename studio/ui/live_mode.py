@@ -43,6 +43,7 @@ class LiveJob:
     box: tuple | None = None  # a region update's rectangle; None: the whole picture
     base: np.ndarray | None = None  # a region update: the last result its crop goes over
     shown: bool = False  # one of its frames reached the view
+    seq: int = 0  # the paint controller's change count when its state was taken
 
 
 class LiveMode(QObject):
@@ -63,11 +64,13 @@ class LiveMode(QObject):
         self.result: np.ndarray | None = None  # the newest finished live picture
         self.result_image = None  # ... and its GeneratedImage (metadata for Apply)
         self._result_source: np.ndarray | None = None
+        self._result_seq = 0
         self._result_key: tuple | None = None
         self.stale_cancelled = 0  # running jobs cancelled (at their next step) because a newer state came
         self.stale_dropped = 0  # waiting jobs dropped before they started, for the same reason
         self.submitted = 0
         self.results = 0  # finished live results shown
+        self.region_jobs = 0  # jobs that regenerated only a changed rectangle
         self.frames: list[tuple[float, float]] = []  # (painted at, state stamp) per frame on screen
         paint.layer.changed.connect(lambda _rect: self.touch())
         window.canvas.image_changed.connect(lambda _size: self.touch())
@@ -147,6 +150,7 @@ class LiveMode(QObject):
         if not self.enabled or window.gen is None or window.model_state[0] != "ready" or window.model_info is None:
             return
         self._ensure_canvas()  # an empty canvas: a white picture (its image_changed comes back here)
+        seq = self.paint.seq
         source = self.paint.composite()
         if source is None:
             return
@@ -161,7 +165,8 @@ class LiveMode(QObject):
         self._supersede()
         job = window.gen.submit(request, live=True)
         self.submitted += 1
-        self._jobs[job.id] = LiveJob(job, stamp, source, key, box, base)
+        self.region_jobs += box is not None
+        self._jobs[job.id] = LiveJob(job, stamp, source, key, box, base, seq=seq)
 
     def _request(self, source: np.ndarray):
         window = self.window
@@ -176,7 +181,7 @@ class LiveMode(QObject):
             "strength": s.strength,
         }
         if key == self._result_key and self.result is not None:
-            dirty = L.dirty_rect(self._result_source, source)
+            dirty = self.paint.changed_since(self._result_seq)  # the strokes' rectangles: no full-picture diff
             if dirty is None:
                 return None, key, None, None
             info = window.model_info
@@ -219,7 +224,7 @@ class LiveMode(QObject):
         g = images[0]
         self.results += 1
         self.result, self.result_image = g.image, g
-        self._result_source, self._result_key = entry.source, entry.key
+        self._result_source, self._result_key, self._result_seq = entry.source, entry.key, entry.seq
         took = time.perf_counter() - entry.stamp
         kind = "region" if entry.box is not None else "whole picture"
         self.view.show_frame(g.image, entry.stamp, f"{took * 1000:.0f} ms · {kind}")

@@ -25,8 +25,48 @@ class PaintController(QObject):
         canvas.add_overlay(self.layer, z=PAINT_Z)
         self.settings = PaintSettings(self)
         self.tool = PaintTool(self.layer, self.settings, canvas.undo_stack)
-        canvas.image_changed.connect(lambda s: self.layer.resize(s.width(), s.height()))
         self._image_cache: tuple[object, np.ndarray] | None = None  # (QImage, its pixels)
+        self._comp: np.ndarray | None = None  # the composite, kept up to date rectangle by rectangle
+        self.seq = 0  # counts changes of the picture (image or paint)
+        self._changes: list[tuple[int, tuple | None]] = []  # (seq, changed rect; None = everything)
+        canvas.image_changed.connect(self._image_changed)
+        self.layer.changed.connect(self._layer_changed)
+
+    def _image_changed(self, size) -> None:
+        self._comp = None
+        self._note(None)
+        self.layer.resize(size.width(), size.height())
+
+    def _layer_changed(self, rect) -> None:
+        if self._comp is not None:
+            rgb = self.image_pixels()
+            if rgb is not None and rgb.shape[:2] == self._comp.shape[:2] == self.layer.pixels.shape:
+                x0, y0, x1, y1 = rect
+                self._comp[y0:y1, x0:x1] = composite(rgb, self.layer, rect)
+            else:
+                self._comp = None
+        self._note(rect)
+
+    def _note(self, rect) -> None:
+        self.seq += 1
+        if len(self._changes) >= 4096:  # nobody asked for a while (live off): "everything" stands for them all
+            self._changes = [(self.seq, None)]
+        else:
+            self._changes.append((self.seq, rect))
+
+    def changed_since(self, seq: int):
+        """The rectangle (x0, y0, x1, y1) holding every change after change number ``seq``: the whole
+        picture when the image itself changed, None when nothing did. Forgets older changes."""
+        from studio.engine.masks import rect_union
+
+        self._changes = [c for c in self._changes if c[0] > seq]
+        size = self.canvas.image_size()
+        out = None
+        for _s, rect in self._changes:
+            if rect is None:
+                return (0, 0, size.width(), size.height())
+            out = rect_union(out, rect)
+        return out
 
     def painting(self) -> bool:
         return self.canvas.tool() is self.tool
@@ -71,6 +111,11 @@ class PaintController(QObject):
         return self._image_cache[1]
 
     def composite(self) -> np.ndarray | None:
-        """What the picture looks like now: the image with the paint over it (None without an image)."""
+        """What the picture looks like now: the image with the paint over it (a copy; None without an image).
+        Kept up to date per stroke rectangle, so a big picture costs a copy per snapshot, not a blend."""
         rgb = self.image_pixels()
-        return None if rgb is None else composite(rgb, self.layer)
+        if rgb is None:
+            return None
+        if self._comp is None or self._comp.shape != rgb.shape:
+            self._comp = composite(rgb, self.layer)
+        return self._comp.copy()
