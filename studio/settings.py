@@ -60,6 +60,7 @@ class Settings:
     window_state: str = ""  # base64 of QMainWindow.saveState()
     params: dict[str, Any] = field(default_factory=dict)  # last parameter panel values
     nearest_neighbour: bool = False
+    live: dict[str, Any] = field(default_factory=dict)  # live painting settings per model key (user changes)
     engine: str = "local"  # "local" (this computer) or "server"
     server_url: str = ""  # http(s)://host:port of a `studio serve`
     server_token: str = ""  # its bearer token (stored like the other settings, in the user's data folder)
@@ -89,6 +90,8 @@ class Settings:
             self.preview_vae_every = 5
         if not isinstance(self.params, dict):
             self.params = {}
+        if not isinstance(self.live, dict):
+            self.live = {}
         if self.engine not in ENGINES:
             self.engine = "local"
         for name in ("data_folder", "model", "window_geometry", "window_state", "server_url", "server_token"):

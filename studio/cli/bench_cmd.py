@@ -18,6 +18,7 @@ SECTIONS = {
     "ui": ("studio.bench.ui", "window start-up, GUI stalls, preview-to-screen latency"),
     "gallery": ("studio.bench.gallery", "20,000-image gallery: open, first paint, search, scroll frames"),
     "mask": ("studio.bench.mask", "brush stroke latency on a 2048x2048 canvas"),
+    "live": ("studio.bench.live", "live painting: strokes at 60 Hz, stroke-to-image latency, stale jobs, GUI stall"),
     "upscale": ("studio.bench.upscale", "GAN upscaler vs bicubic/Lanczos/L1-only on held-out renders; speed, memory"),
     "metadata": ("studio.bench.metadata", "100,000 hostile files through every metadata reader"),
     "provenance": ("studio.bench.provenance", "ms added per export: watermark, XMP source type, C2PA sign"),

@@ -75,10 +75,22 @@ class GeneratedImage:
 
 
 class CancelFlag:
-    """A thread-safe cancel switch; the engine checks it after every step."""
+    """A thread-safe cancel switch; the engine checks it after every step.
+
+    :meth:`set_after_frame` is a softer stop (live painting, when a newer state
+    waits): the job stops at the end of the first step that made a preview, once
+    that preview is out, so every job puts something on screen.
+    """
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._after_frame = threading.Event()
+
+    def set_after_frame(self) -> None:
+        self._after_frame.set()
+
+    def after_frame(self) -> bool:
+        return self._after_frame.is_set()
 
     def set(self) -> None:
         self._event.set()

@@ -75,7 +75,6 @@ class LoadedModel:
 class _Stop(Exception):
     """Raised from the step callback to leave the denoising loop at once."""
 
-
 class Engine:
     def __init__(self, settings: EngineSettings | None = None):
         self.settings = settings or EngineSettings()
@@ -208,7 +207,7 @@ class Engine:
                 if ti_files:  # embedding tags become the tokens they were loaded under
                     words = loaded.ti.tokens(loaded.base, ti_files)
                     prompt, negative = embeddings.substitute(prompt, words), embeddings.substitute(negative, words)
-                embeds = prompts.encode_prompt_pair(loaded.base, prompt, negative)
+                embeds = prompts.encode_cached(loaded.base, prompt, negative, repr((lora_files, ti_files)))
                 vae, vae_extra = None, {}
                 if request.vae:  # recorded as A1111's "VAE" and "VAE hash"
                     vae, vae_extra["vae"], vae_extra["vae_hash"] = self.user_vae(loaded, request.vae)
@@ -288,7 +287,6 @@ def _expected_steps(request: GenerationRequest) -> int:
 
 def _free_memory() -> None:
     import gc
-
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -371,6 +369,8 @@ class _PipelineRun:
                 frame = previewer(tap.latest if tap.latest is not None else kwargs["latents"], step, total)
             elapsed, eta = self.clock.step()
             self.emit(Progress(step, total, self.index, request.batch_size, elapsed, eta, frame))
+            if frame is not None and self.cancel.after_frame():
+                raise _Stop()  # a newer live state waits: this job's preview is out, stop here
             return kwargs
 
         try:

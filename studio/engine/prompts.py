@@ -147,6 +147,19 @@ def _encode_chunk(tokenizer, text_encoder, ids, weights, device, *, penultimate:
     return hidden, pooled
 
 
+def encode_cached(pipe, prompt: str, negative: str, state: str) -> dict:
+    """:func:`encode_prompt_pair`, remembered for the last (prompt, negative, ``state``) of ``pipe``:
+    live painting re-runs one prompt many times a second. ``state`` names what else shapes the
+    embeddings (the LoRAs and embeddings loaded)."""
+    key = (prompt, negative, state)
+    cached = getattr(pipe, "_studio_prompt_cache", None)
+    if cached is not None and cached[0] == key:
+        return dict(cached[1])
+    embeds = encode_prompt_pair(pipe, prompt, negative)
+    object.__setattr__(pipe, "_studio_prompt_cache", (key, embeds))  # not the pipeline's config
+    return dict(embeds)
+
+
 def encode_prompt_pair(pipe, prompt: str, negative: str) -> dict:
     """Embeddings for a diffusers SD/SDXL pipeline call (``prompt_embeds=`` and friends).
 

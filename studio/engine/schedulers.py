@@ -48,6 +48,8 @@ _SPECS = [
     SchedulerSpec("UniPC", "UniPCMultistepScheduler", {}, "UniPC"),
     SchedulerSpec("LMS", "LMSDiscreteScheduler", {}, "LMS"),
     SchedulerSpec("LCM", "LCMScheduler", {}, "LCM"),
+    # few-step distillations (SDXL-Lightning, Hyper-SD) sample with trailing timesteps
+    SchedulerSpec("Euler trailing", "EulerDiscreteScheduler", {"timestep_spacing": "trailing"}, "Euler", "SGM Uniform"),
 ]
 
 SCHEDULERS: dict[str, SchedulerSpec] = {spec.name: spec for spec in _SPECS}

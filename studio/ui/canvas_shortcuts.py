@@ -71,7 +71,26 @@ class CanvasShortcuts(QObject):
         if app is not None:
             app.removeEventFilter(self)
 
+    def attach_paint(self, paint) -> None:
+        """Keys of the paint layer (:class:`studio.ui.paint_controller.PaintController`): P brush,
+        I pick the colour under the pointer, F fill; B, E, [ and ] act on the paint tool while it is armed."""
+        from studio.ui.paint_tools import PaintMode
+
+        self.paint = paint
+        self.actions[Qt.Key_P] = lambda: paint.choose(PaintMode.BRUSH)
+        self.actions[Qt.Key_I] = paint.pick_under_pointer
+        self.actions[Qt.Key_F] = lambda: paint.choose(PaintMode.FILL)
+        mask_smaller, mask_bigger = self.actions[Qt.Key_BracketLeft], self.actions[Qt.Key_BracketRight]
+        self.actions[Qt.Key_BracketLeft] = lambda: paint.settings.smaller() if paint.painting() else mask_smaller()
+        self.actions[Qt.Key_BracketRight] = lambda: paint.settings.bigger() if paint.painting() else mask_bigger()
+
     def _choose(self, mode: ToolMode) -> None:
+        paint = getattr(self, "paint", None)
+        if paint is not None and paint.painting() and mode in (ToolMode.BRUSH, ToolMode.ERASER):
+            from studio.ui.paint_tools import PaintMode
+
+            paint.choose(PaintMode.BRUSH if mode is ToolMode.BRUSH else PaintMode.ERASER)
+            return
         self.masking.settings.mode = mode
         self.masking.set_painting(True)  # a tool key arms the tool, as clicking its button does
 

@@ -4,6 +4,12 @@ The GUI adds, reorders and removes waiting jobs; the worker thread takes the
 next one with :meth:`JobQueue.take`. Each job carries its own
 :class:`CancelFlag`, so cancelling the running job is a flag set from the GUI
 thread, read by the engine after every step.
+
+Live-painting jobs (``live=True``, :mod:`studio.ui.live_mode`) run through the
+same queue and worker but are not the user's queue: :meth:`JobQueue.waiting`
+leaves them out, changes to them do not call ``on_change`` (the queue panel
+would redraw 60 times a second while painting), and the worker does not save
+their images.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ class Job:
     state: str = WAITING
     cancel: CancelFlag = field(default_factory=CancelFlag, repr=False)
     hires: Any = None  # a studio.engine.hires.HiresOptions: a hires fix after each first pass
+    live: bool = False  # a live-painting update: not listed, not saved
 
     def summary(self) -> str:
         r = self.request
@@ -54,11 +61,12 @@ class JobQueue:
 
     # -- GUI side -----------------------------------------------------------------------
 
-    def add(self, request: GenerationRequest, hires: Any = None) -> Job:
-        job = Job(request, hires=hires)
+    def add(self, request: GenerationRequest, hires: Any = None, live: bool = False) -> Job:
+        job = Job(request, hires=hires, live=live)
         with self._lock:
             self._waiting.append(job)
-        self._changed()
+        if not live:
+            self._changed()
         return job
 
     def remove(self, job_id: int) -> bool:
@@ -71,7 +79,8 @@ class JobQueue:
                     break
             else:
                 return False
-        self._changed()
+        if not job.live:
+            self._changed()
         return True
 
     def restore(self, job: Job, index: int) -> None:
@@ -120,9 +129,10 @@ class JobQueue:
             running.cancel.set()
         self._changed()
 
-    def waiting(self) -> list[Job]:
+    def waiting(self, live: bool = False) -> list[Job]:
+        """The waiting jobs of the user's queue (with ``live``: the waiting live jobs instead)."""
         with self._lock:
-            return list(self._waiting)
+            return [job for job in self._waiting if job.live == live]
 
     def running(self) -> Job | None:
         with self._lock:
@@ -142,7 +152,8 @@ class JobQueue:
             job = self._waiting.pop(0)
             job.state = RUNNING
             self._running = job
-        self._changed()
+        if not job.live:
+            self._changed()
         return job
 
     def finish(self, job: Job, state: str) -> None:
@@ -150,4 +161,5 @@ class JobQueue:
             job.state = state
             if self._running is job:
                 self._running = None
-        self._changed()
+        if not job.live:
+            self._changed()

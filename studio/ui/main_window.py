@@ -80,6 +80,8 @@ class MainWindow(WindowMenus, WindowJobs, WindowImages, QMainWindow):
         self._preview_stamp: float | None = None
         self._jobs: dict[int, tuple[GenerationRequest, tuple[int, int]]] = {}  # queued/running: request, canvas size
         self.masking = None  # the inpainting mask controller (studio.ui.mask_panel), attached after show
+        self.live = None  # live painting (studio.ui.live_window): the paint layer and the live jobs
+        self.model_loaded_hooks: list[Callable] = []  # called with the ModelInfo of each loaded model
         self._running_job: int | None = None
         self._shown_job: int | None = None
         self._generated_for: dict[int, object] = {}  # id(QImage) -> GeneratedImage of the last batch
@@ -135,6 +137,9 @@ class MainWindow(WindowMenus, WindowJobs, WindowImages, QMainWindow):
         self._attach_masking()  # before the layout is restored: the Mask dock comes back where it was left
         staging_window.attach_to_window(self)  # results wait over the canvas image until accepted (issue 17)
         self._make_actions()
+        from studio.ui.live_window import attach_to_window as attach_live
+
+        attach_live(self)  # the Live dock, before the layout is restored (it comes back where it was left)
         self.mode_indicator = ModeIndicator(self)  # the mode and size that will run, on Generate and here
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
@@ -199,7 +204,7 @@ class MainWindow(WindowMenus, WindowJobs, WindowImages, QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, STATE_VERSION)
-        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock, self.mask_dock):
+        for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock, self.mask_dock, self.live_dock):
             dock.show()
 
     def save_settings(self) -> None:

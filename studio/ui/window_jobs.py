@@ -73,6 +73,8 @@ class WindowJobs:
     def _on_model_loaded(self, info) -> None:
         self.model_info = info
         self.params.set_native_size(info.native_width, info.native_height)
+        for hook in self.model_loaded_hooks:
+            hook(info)
         if self._defaults_pending and info.spec == self.params.model_spec():
             self._defaults_pending = False
             recommended = info.defaults.as_params()
@@ -148,6 +150,8 @@ class WindowJobs:
         self.queue_label.setText(f"{waiting} queued" if waiting else "")
 
     def _on_job_started(self, job_id: int) -> None:
+        if self.live is not None and self.live.owns(job_id):
+            return self.live.job_started(job_id)
         self._running_job = job_id
         self._preview_stamp = None
         self.canvas_panel.show_progress(0, 1, 0, len(self.gen.queue.waiting()))
@@ -155,6 +159,8 @@ class WindowJobs:
 
     def _on_progress(self) -> None:
         update: ProgressUpdate | None = self.gen.worker.take_progress() if self.gen else None
+        if update is not None and self.live is not None and self.live.owns(update.job_id):
+            return self.live.job_progress(update)
         if update is None or update.job_id != self._running_job:
             return
         self.canvas_panel.show_progress(update.step, update.total, update.eta, len(self.gen.queue.waiting()))
@@ -179,6 +185,8 @@ class WindowJobs:
             self._preview_stamp = None
 
     def _on_job_finished(self, job_id: int, images: list) -> None:
+        if self.live is not None and self.live.owns(job_id):
+            return self.live.job_finished(job_id, images)
         request = self._jobs.get(job_id, (None,))[0]
         self._finish_job(job_id)
         if not images:
@@ -212,12 +220,16 @@ class WindowJobs:
         self.statusBar().showMessage(f"Saved to the gallery: {entries[0].path.name}{more}", 4000)
 
     def _on_job_failed(self, job_id: int, message: str) -> None:
+        if self.live is not None and self.live.owns(job_id):
+            return self.live.job_ended(job_id, message)
         self._finish_job(job_id)
         self.canvas.restore()
         self.canvas_panel.reset_progress("Failed")
         self.messages.show_error(message)
 
     def _on_job_cancelled(self, job_id: int) -> None:
+        if self.live is not None and self.live.owns(job_id):
+            return self.live.job_ended(job_id)
         self._finish_job(job_id)
         self.canvas.restore()
         self.canvas_panel.reset_progress("Cancelled")

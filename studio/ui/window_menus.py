@@ -73,7 +73,7 @@ class WindowMenus:
         for dock in (self.prompt_dock, self.params_dock, self.gallery_dock, self.queue_dock, self.mask_dock):
             self.view_menu.addAction(dock.toggleViewAction())
 
-        gen_menu = bar.addMenu("&Generate")
+        gen_menu = self.gen_menu = bar.addMenu("&Generate")
         self.generate_action = self._action(
             "&Generate", self.generate, ["Ctrl+Return", "Ctrl+Enter"], "generate", gen_menu, "generate"
         )

@@ -203,11 +203,16 @@ class Worker(QObject):
             self.job_failed.emit(job.id, f"Generation failed: {exc}")
             return
         finally:
-            with self._mail_lock:
-                self._mail = None
+            if not job.live:  # a live job's last preview is still wanted (it stopped right after it)
+                with self._mail_lock:
+                    self._mail = None
         if job.cancel.is_set():  # cancelled after the last step: keep the promise, show nothing
             self.queue.finish(job, CANCELLED)
             self.job_cancelled.emit(job.id)
+            return
+        if job.live:  # a live-painting update: shown, saved only if the user applies it
+            self.queue.finish(job, DONE)
+            self.job_finished.emit(job.id, images)
             return
         self.saving.set()  # from here the images are the user's: quitting waits for them
         try:
@@ -365,9 +370,9 @@ class GeneratorThread(QObject):
     def apply_options(self, options: EngineOptions) -> None:
         self._options.emit(options)
 
-    def submit(self, request: GenerationRequest, hires=None) -> Job:
-        """Queue ``request`` (with ``hires``, a HiresOptions, a hires fix of each image)."""
-        job = self.queue.add(request, hires)
+    def submit(self, request: GenerationRequest, hires=None, live: bool = False) -> Job:
+        """Queue ``request`` (with ``hires``, a HiresOptions, a hires fix of each image; ``live``: a live update)."""
+        job = self.queue.add(request, hires, live=live)
         self._wake.emit()
         return job
 
