@@ -8,7 +8,7 @@ from pathlib import Path
 
 from studio.engine.metadata.fuzz import run_fuzz
 
-INTEROP = Path(__file__).resolve().parents[3].parent / "shared" / "interop"
+INTEROP = Path(__file__).resolve().parents[2].parent / "shared" / "interop"  # beside the checkout
 
 
 def interop_files(folder: Path = INTEROP) -> list[bytes]:
