@@ -322,6 +322,7 @@ def test_search_cjk_and_filters_from_the_filter_bar(qtbot, window, studio_home):
 def test_boards_rename_delete_drop_move_and_bulk_actions(qtbot, window, monkeypatch):
     """Point 5: Ctrl+A selects the whole filter; bulk favourite, board, export, delete."""
     panel, view = window.gallery, grid(window)
+    qtbot.mouseMove(view.viewport(), view.viewport().rect().center())  # the pointer on the grid, not the canvas
     view.setFocus()
     qtbot.keyClick(view, Qt.Key_A, Qt.ControlModifier)
     assert len(panel.selected_ids()) == N and f"{N} selected" in panel.count_label.text()

@@ -113,6 +113,9 @@ class CanvasShortcuts(QObject):
             elif kind == QEvent.Leave:
                 self._over = False
             return False
+        if kind in (QEvent.Enter, QEvent.MouseMove) and self._over and obj.isWidgetType():
+            self._over = False  # the pointer is over another widget now (a Leave can be missed)
+            return False
         if kind not in (QEvent.KeyPress, QEvent.ShortcutOverride):
             return False
         if event.modifiers() & NO_SHORTCUT_MODIFIERS or event.key() not in self.actions:
