@@ -30,5 +30,5 @@ def test_tune_writes_the_best_scale_as_the_models_default(tiny_sd_dir, tmp_path)
 
     write_model_card(folder)
     card = (folder / "README.md").read_text()
-    assert f"Recommended settings (`studio_defaults.json`" in card and f"CFG {result['chosen']}" in card
+    assert "Recommended settings (`studio_defaults.json`" in card and f"CFG {result['chosen']}" in card
     assert "| CFG | adherence | two-object prompts | shape |" in card

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QApplication
 from test_ui_window import GEN_TIMEOUT, gallery_entries, open_window, qloop, wait_ready  # noqa: F401
 
 from studio.engine.request import Mode
-from studio.ui.images import to_qimage
 from studio.ui.mask_tools import ToolMode
 from studio.ui.mode_logic import MODE_NAMES
 

@@ -7,7 +7,6 @@ signals on the GUI thread; the library writes the gallery files.
 
 from __future__ import annotations
 
-import os
 import asyncio
 import time
 

@@ -7,7 +7,6 @@ imports torch and diffusers, so the UI imports it on its worker thread only.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import OrderedDict

@@ -41,7 +41,6 @@ class HiresOptions:
 
 
 def _gan_upscale(name: str | None, image: np.ndarray, factor: float, cancel, allow_pickle: bool):
-    from studio.engine.upscale import models
     from studio.engine.upscale.run import upscale
 
     scale = 4 if factor > 2 else 2
