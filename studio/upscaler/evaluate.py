@@ -74,8 +74,14 @@ def methods(scale: int, gan_path: Path | None = None, l1_path: Path | None = Non
         l1_path = candidate if candidate.exists() else None
     if l1_path is not None:
         out["L1 only (same generator)"] = _net(from_state_dict(read_state_dict(l1_path)).eval(), scale)
-    gan = from_state_dict(read_state_dict(gan_path)).eval() if gan_path else models.load(None, scale).model
-    out["GAN (bundled)" if gan_path is None else "GAN"] = _net(gan, scale)
+    if gan_path:
+        out["GAN"] = _net(from_state_dict(read_state_dict(gan_path)).eval(), scale)
+    else:  # what the app runs: the bundled model of this scale, or another scale's resized (x4 then Lanczos down)
+        from studio.engine.upscale.run import upscale
+
+        bundled = models.load(None, scale)
+        name = "GAN (bundled)" if bundled.scale == scale else f"GAN (bundled x{bundled.scale}, Lanczos to x{scale})"
+        out[name] = lambda lr: upscale(bundled, lr, scale, tile=0)
     return out
 
 
@@ -110,7 +116,8 @@ def strip(count: int = 4, scale: int = 4, path: Path | None = None) -> Image.Ima
     """A picture to look at: rows of (bicubic, L1 only, GAN, original), each upscaled from the same x4-down image."""
     images = held_out_set(count)
     fns = methods(scale)
-    cols = [fn for fn in (fns["bicubic"], fns.get("L1 only (same generator)"), fns["GAN (bundled)"]) if fn]
+    gan = next(fn for name, fn in fns.items() if name.startswith("GAN"))
+    cols = [fn for fn in (fns["bicubic"], fns.get("L1 only (same generator)"), gan) if fn]
     tiles = []
     for hr in images:
         lr = bicubic_down(hr, scale)
