@@ -67,7 +67,8 @@ def methods(scale: int, gan_path: Path | None = None, l1_path: Path | None = Non
 
     out = {"bicubic": lambda lr: _resize(lr, scale, Image.BICUBIC),
            "lanczos": lambda lr: _resize(lr, scale, Image.LANCZOS)}
-    if l1_path is None:
+    bundled = None if gan_path else models.load(None, scale)
+    if l1_path is None and (bundled is None or bundled.scale == scale):  # the L1 snapshot of the generator shown
         from .train import state_dir
 
         candidate = state_dir() / f"l1_only_x{scale}.safetensors"
@@ -79,7 +80,6 @@ def methods(scale: int, gan_path: Path | None = None, l1_path: Path | None = Non
     else:  # what the app runs: the bundled model of this scale, or another scale's resized (x4 then Lanczos down)
         from studio.engine.upscale.run import upscale
 
-        bundled = models.load(None, scale)
         name = "GAN (bundled)" if bundled.scale == scale else f"GAN (bundled x{bundled.scale}, Lanczos to x{scale})"
         out[name] = lambda lr: upscale(bundled, lr, scale, tile=0)
     return out
