@@ -19,30 +19,19 @@ with a pause of 12 ticks between them. Measured:
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
+
+from studio.bench.window_session import bench_window, wait
 
 Report = Callable[..., None]
 LATENCY_TARGET_MS = 250.0
 STALL_TARGET_MS = 16.0
 HZ = 60
 STROKE_MOVES, PAUSE_TICKS = 30, 12
-
-
-def _wait(cond: Callable[[], bool], timeout: float) -> bool:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.monotonic() + timeout
-    while not cond() and time.monotonic() < deadline:
-        loop = QEventLoop()
-        QTimer.singleShot(10, loop.quit)
-        loop.exec()
-    return cond()
 
 
 def _stroke_points(i: int, w: int, h: int, span: float = 0.8) -> list[tuple[float, float]]:
@@ -131,86 +120,61 @@ def _latencies(events: list[float], frames: list[tuple[float, float]]) -> tuple[
 def live_figures(model: str | None = None, seconds: float = 10.0, picture: int = 0) -> dict[str, float]:
     """The figures for ``seconds`` of strokes; ``picture`` > 0 paints on a white square of that size
     (bigger than the native size: small changes become region-only updates) instead of the native size."""
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import qasync
-    from PySide6.QtWidgets import QApplication
+    from studio.ui.main_window import STARTER_SAMPLE_PROMPT
 
-    from studio.settings import Settings
-    from studio.ui.main_window import STARTER_SAMPLE_PROMPT, MainWindow
-    from studio.ui.theme import apply_dark_theme
+    with bench_window(model) as (_app, window):
+        window.resize(1400, 900)
+        window.show()
+        window.start_engine()
+        if not wait(lambda: window.model_state[0] in ("error", "none") or window.model_info is not None, 300):
+            raise RuntimeError("the model did not load within 5 minutes")
+        if window.model_info is None:
+            raise RuntimeError(window.model_state[1])
+        window.prompt_editor.set_text(STARTER_SAMPLE_PROMPT if model is None else "a landscape painting")
+        live = window.live
+        span = 0.8 if not picture else 0.8 * 128 / picture  # a big picture: strokes in one corner of it
+        if picture:
+            import numpy as np
 
-    app = QApplication.instance() or QApplication(["studio-bench"])
-    apply_dark_theme(app)
-    old_home = os.environ.get("STUDIO_HOME")
-    loop = qasync.QEventLoop(app, already_running=True)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory(prefix="studio-bench-") as home:
-        os.environ["STUDIO_HOME"] = home
-        window = MainWindow(Settings(), model=model)
-        try:
-            window.resize(1400, 900)
-            window.show()
-            window.start_engine()
-            if not _wait(lambda: window.model_state[0] in ("error", "none") or window.model_info is not None, 300):
-                raise RuntimeError("the model did not load within 5 minutes")
-            if window.model_info is None:
-                raise RuntimeError(window.model_state[1])
-            window.prompt_editor.set_text(STARTER_SAMPLE_PROMPT if model is None else "a landscape painting")
-            live = window.live
-            span = 0.8 if not picture else 0.8 * 128 / picture  # a big picture: strokes in one corner of it
-            if picture:
-                import numpy as np
+            from studio.ui.images import to_qimage
 
-                from studio.ui.images import to_qimage
-
-                window.canvas.set_image(to_qimage(np.full((picture, picture, 3), 255, np.uint8)))
-            live.set_enabled(True)
-            if not _wait(lambda: live.result is not None and not live.live_jobs(), 300):  # warm-up: first-run costs
-                raise RuntimeError("the first live update did not finish within 5 minutes")
-            live.set_enabled(False)  # the same strokes with live off: the GUI stalls this box has anyway
-            baseline = _drive(window, min(3.0, seconds / 3), span)
-            live.set_enabled(True)
-            _wait(lambda: not live.live_jobs(), 300)
-            live.frames.clear()
-            results_before, cancelled_before, dropped_before = live.results, live.stale_cancelled, live.stale_dropped
-            regions_before, submitted_before = live.region_jobs, live.submitted
-            started = time.perf_counter()
-            driven = _drive(window, seconds, span)
-            ended = time.perf_counter()
-            results = live.results - results_before
-            _wait(lambda: not live.live_jobs(), 120)
-            lat, unserved = _latencies(driven["events"], live.frames)
-            frames_in_run = sum(1 for painted, _s in live.frames if started <= painted <= ended)
-            settings = live.settings
-            figures = {
-                "events": float(len(driven["events"])),
-                "latency_p50_ms": statistics.median(lat) if lat else float("nan"),
-                "latency_p95_ms": sorted(lat)[int(0.95 * (len(lat) - 1))] if lat else float("nan"),
-                "unserved_events": float(unserved),
-                "frames_per_s": frames_in_run / (ended - started),
-                "results_per_s": results / (ended - started),
-                "stale_cancelled": float(live.stale_cancelled - cancelled_before),
-                "stale_dropped": float(live.stale_dropped - dropped_before),
-                "max_stall_ms": float(max(driven["stalls"])) if driven["stalls"] else float("nan"),
-                "p99_stall_ms": float(sorted(driven["stalls"])[int(0.99 * (len(driven["stalls"]) - 1))]) if driven["stalls"] else float("nan"),
-                "max_stall_live_off_ms": float(max(baseline["stalls"])) if baseline["stalls"] else float("nan"),
-                "region_jobs": float(live.region_jobs - regions_before),
-                "jobs": float(live.submitted - submitted_before),
-                "image": float(window.canvas.image_size().width()),
-                "settings": settings.describe(),
-            }
-            live.set_enabled(False)
-        finally:
-            window.close()
-            loop._QEventLoop__is_running = False  # stop() would quit the QApplication's later loops
-            asyncio.events._set_running_loop(None)
-            loop.close()
-            asyncio.set_event_loop(None)
-            if old_home is None:
-                os.environ.pop("STUDIO_HOME", None)
-            else:
-                os.environ["STUDIO_HOME"] = old_home
+            window.canvas.set_image(to_qimage(np.full((picture, picture, 3), 255, np.uint8)))
+        live.set_enabled(True)
+        if not wait(lambda: live.result is not None and not live.live_jobs(), 300):  # warm-up: first-run costs
+            raise RuntimeError("the first live update did not finish within 5 minutes")
+        live.set_enabled(False)  # the same strokes with live off: the GUI stalls this box has anyway
+        baseline = _drive(window, min(3.0, seconds / 3), span)
+        live.set_enabled(True)
+        wait(lambda: not live.live_jobs(), 300)
+        live.frames.clear()
+        results_before, cancelled_before, dropped_before = live.results, live.stale_cancelled, live.stale_dropped
+        regions_before, submitted_before = live.region_jobs, live.submitted
+        started = time.perf_counter()
+        driven = _drive(window, seconds, span)
+        ended = time.perf_counter()
+        results = live.results - results_before
+        wait(lambda: not live.live_jobs(), 120)
+        lat, unserved = _latencies(driven["events"], live.frames)
+        frames_in_run = sum(1 for painted, _s in live.frames if started <= painted <= ended)
+        settings = live.settings
+        figures = {
+            "events": float(len(driven["events"])),
+            "latency_p50_ms": statistics.median(lat) if lat else float("nan"),
+            "latency_p95_ms": sorted(lat)[int(0.95 * (len(lat) - 1))] if lat else float("nan"),
+            "unserved_events": float(unserved),
+            "frames_per_s": frames_in_run / (ended - started),
+            "results_per_s": results / (ended - started),
+            "stale_cancelled": float(live.stale_cancelled - cancelled_before),
+            "stale_dropped": float(live.stale_dropped - dropped_before),
+            "max_stall_ms": float(max(driven["stalls"])) if driven["stalls"] else float("nan"),
+            "p99_stall_ms": float(sorted(driven["stalls"])[int(0.99 * (len(driven["stalls"]) - 1))]) if driven["stalls"] else float("nan"),
+            "max_stall_live_off_ms": float(max(baseline["stalls"])) if baseline["stalls"] else float("nan"),
+            "region_jobs": float(live.region_jobs - regions_before),
+            "jobs": float(live.submitted - submitted_before),
+            "image": float(window.canvas.image_size().width()),
+            "settings": settings.describe(),
+        }
+        live.set_enabled(False)
     return figures
 
 

@@ -13,7 +13,6 @@ display is set) on ``model`` (default: the bundled starter model).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import statistics
 import subprocess
@@ -22,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from studio.bench.window_session import bench_window, wait
 from studio.ui.app import BENCH_STARTUP_ENV, STARTUP_MARK
 
 Report = Callable[..., None]
@@ -58,79 +58,42 @@ def startup_time(repeats: int = 3) -> list[float]:
     return times
 
 
-def _wait(app, cond: Callable[[], bool], timeout: float) -> bool:
-    """Run the Qt event loop until ``cond()`` (sleeping in Qt, so other threads get the GIL)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.monotonic() + timeout
-    while not cond() and time.monotonic() < deadline:
-        loop = QEventLoop()
-        QTimer.singleShot(10, loop.quit)
-        loop.exec()
-    return cond()
-
-
 def generation_figures(model: str | None = None, steps: int = 20, repeats: int = 2) -> dict[str, float]:
     """Max GUI stall (ms) and preview-to-screen latency (ms) over ``repeats`` generations in the real window."""
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import qasync
     from PySide6.QtCore import QElapsedTimer, QEvent, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from studio.settings import Settings
-    from studio.ui.main_window import MainWindow
-    from studio.ui.theme import apply_dark_theme
-
-    app = QApplication.instance() or QApplication(["studio-bench"])
-    apply_dark_theme(app)
-    old_home = os.environ.get("STUDIO_HOME")
-    loop = qasync.QEventLoop(app, already_running=True)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory(prefix="studio-bench-") as home:
-        os.environ["STUDIO_HOME"] = home
-        window = MainWindow(Settings(), model=model)
-        try:
-            window.show()
-            window.start_engine()
-            if not _wait(app, lambda: window.model_state[0] in ("ready", "error", "none"), 300):
-                raise RuntimeError("the model did not load within 5 minutes")
-            if window.model_state[0] != "ready":
-                raise RuntimeError(window.model_state[1])
-            window.prompt_editor.set_text("a large red star on the left and a small blue circle at the bottom right")
-            window.params.steps.setValue(steps)
-            window.params.random_seed.setChecked(False)
-            window.params.seed.setText("1")
-            stalls: list[int] = []
-            clock = QElapsedTimer()
-            heartbeat = QTimer(interval=5)
-            heartbeat.timeout.connect(lambda: stalls.append(clock.restart()))
-            done: list[int] = []
-            window.images_shown.connect(done.append)
-            window.generate()  # warm-up: first-run costs (preview fit, caches) are not GUI stalls
-            _wait(app, lambda: len(done) == 1, 600)
-            window.preview_latencies.clear()
-            # windows closed before this run are deleted now, not during the measurement
-            QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-            _wait(app, lambda: False, 0.05)
-            clock.start()
-            heartbeat.start()
-            for i in range(repeats):
-                window.generate()
-                if not _wait(app, lambda i=i: len(done) == i + 2, 600):
-                    raise RuntimeError("the generation did not finish within 10 minutes")
-            heartbeat.stop()
-            latencies = [x * 1000 for x in window.preview_latencies]
-        finally:
-            window.close()
-            loop._QEventLoop__is_running = False  # stop() would quit the QApplication's later loops
-            asyncio.events._set_running_loop(None)
-            loop.close()
-            asyncio.set_event_loop(None)
-            if old_home is None:
-                os.environ.pop("STUDIO_HOME", None)
-            else:
-                os.environ["STUDIO_HOME"] = old_home
+    with bench_window(model) as (app, window):
+        window.show()
+        window.start_engine()
+        if not wait(lambda: window.model_state[0] in ("ready", "error", "none"), 300):
+            raise RuntimeError("the model did not load within 5 minutes")
+        if window.model_state[0] != "ready":
+            raise RuntimeError(window.model_state[1])
+        window.prompt_editor.set_text("a large red star on the left and a small blue circle at the bottom right")
+        window.params.steps.setValue(steps)
+        window.params.random_seed.setChecked(False)
+        window.params.seed.setText("1")
+        stalls: list[int] = []
+        clock = QElapsedTimer()
+        heartbeat = QTimer(interval=5)
+        heartbeat.timeout.connect(lambda: stalls.append(clock.restart()))
+        done: list[int] = []
+        window.images_shown.connect(done.append)
+        window.generate()  # warm-up: first-run costs (preview fit, caches) are not GUI stalls
+        wait(lambda: len(done) == 1, 600)
+        window.preview_latencies.clear()
+        # windows closed before this run are deleted now, not during the measurement
+        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        wait(lambda: False, 0.05)
+        clock.start()
+        heartbeat.start()
+        for i in range(repeats):
+            window.generate()
+            if not wait(lambda i=i: len(done) == i + 2, 600):
+                raise RuntimeError("the generation did not finish within 10 minutes")
+        heartbeat.stop()
+        latencies = [x * 1000 for x in window.preview_latencies]
     if not latencies:
         raise RuntimeError("no preview reached the screen (previews off in the settings?)")
     return {
