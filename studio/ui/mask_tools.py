@@ -25,7 +25,7 @@ from studio.engine import masks as M
 from studio.ui.canvas import CanvasTool
 from studio.ui.mask_undo import TILE, MaskEditCommand
 
-MIN_SIZE, MAX_SIZE = 1, 1024
+MIN_SIZE, MAX_SIZE = 1, 1024  # brush diameter in image pixels (the mask and the paint brush)
 
 
 class ToolMode(str, enum.Enum):
@@ -84,7 +84,7 @@ class MaskToolSettings(QObject):
         self.size = min(self._size - 1, self._size / 1.15)
 
 
-def _two_tone(painter, draw) -> None:
+def two_tone(painter, draw) -> None:
     """Draw an outline visible on any background: dark solid under light dashes, one screen pixel wide."""
     painter.setBrush(Qt.NoBrush)
     dark = QPen(QColor(0, 0, 0, 200), 0)
@@ -110,12 +110,12 @@ class _OutlineItem(QGraphicsEllipseItem):
                 c = r.center()
                 painter.drawLine(QPointF(c.x() - d, c.y() + d), QPointF(c.x() + d, c.y() - d))
 
-        _two_tone(painter, draw)
+        two_tone(painter, draw)
 
 
 class _ShapeItem(QGraphicsPathItem):
     def paint(self, painter, option, widget=None) -> None:
-        _two_tone(painter, lambda: painter.drawPath(self.path()))
+        two_tone(painter, lambda: painter.drawPath(self.path()))
 
 
 class _KeyFilter(QObject):

@@ -12,18 +12,21 @@ from studio.engine.masks import Mask, MaskRecorder, bbox
 TILE = 64
 
 
-class MaskEditCommand(QUndoCommand):
-    """An edit already applied to ``layer.mask``, recorded tile by tile by a :class:`MaskRecorder`.
+class TileEditCommand(QUndoCommand):
+    """An edit already applied to the array ``layer.<target>``, recorded tile by tile by a :class:`MaskRecorder`.
 
     Pushing it does not re-apply the edit; undo/redo copy the saved tiles back
-    and repaint only their rectangle.
+    and repaint only their rectangle. Once the layer holds another array (e.g. a
+    new image size), the record no longer applies and undo/redo do nothing.
     """
 
-    def __init__(self, layer, recorder: MaskRecorder, text: str = "Paint mask"):
+    target = "mask"
+
+    def __init__(self, layer, recorder: MaskRecorder, text: str):
         super().__init__(text)
         self.layer = layer
         self.recorder = recorder
-        self._mask = layer.mask
+        self._array = getattr(layer, self.target)
         self._first = True
 
     @property
@@ -31,8 +34,7 @@ class MaskEditCommand(QUndoCommand):
         return self.recorder.nbytes
 
     def _live(self) -> bool:
-        # the layer got another mask (e.g. a new image size): this record no longer applies
-        return self.layer.mask is self._mask
+        return getattr(self.layer, self.target) is self._array
 
     def redo(self) -> None:
         if self._first:
@@ -44,6 +46,15 @@ class MaskEditCommand(QUndoCommand):
     def undo(self) -> None:
         if self._live():
             self.layer.refresh(self.recorder.undo())
+
+
+class MaskEditCommand(TileEditCommand):
+    """A mask edit (one stroke or operation) on ``layer.mask``."""
+
+    target = "mask"
+
+    def __init__(self, layer, recorder: MaskRecorder, text: str = "Paint mask"):
+        super().__init__(layer, recorder, text)
 
 
 class ReplaceMaskCommand(QUndoCommand):
@@ -67,7 +78,13 @@ def apply_edit(layer, stack: QUndoStack | None, text: str, compute: Callable[[np
 
     Returns False (and pushes nothing) when nothing changed.
     """
-    data = layer.mask.data
+    return record_edit(layer, layer.mask.data, stack, text, compute, MaskEditCommand)
+
+
+def record_edit(layer, data: np.ndarray, stack: QUndoStack | None, text: str,
+                compute: Callable[[np.ndarray], np.ndarray], command: type[TileEditCommand]) -> bool:
+    """Replace ``data`` (the layer's array) in place by ``compute(copy)``, store the changed tiles and push
+    ``command`` for them; False (nothing pushed) when nothing changed."""
     new = compute(data.copy())
     changed = bbox((new != data).view(np.uint8))
     if changed is None:
@@ -79,5 +96,5 @@ def apply_edit(layer, stack: QUndoStack | None, text: str, compute: Callable[[np
     rec.finish()
     layer.refresh(changed)
     if stack is not None:
-        stack.push(MaskEditCommand(layer, rec, text))
+        stack.push(command(layer, rec, text))
     return True

@@ -16,13 +16,13 @@ import sys
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QUndoCommand
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
 from studio.engine.masks import MaskRecorder, Rect
+from studio.ui.mask_undo import TileEditCommand, record_edit
 
 PAINT_Z = 3.0  # above the image (0), below the inpaint preview (5) and the mask (10)
-TILE = 64
 # byte order of a native uint32 0xAARRGGBB in memory
 _B, _G, _R, _A = (0, 1, 2, 3) if sys.byteorder == "little" else (3, 2, 1, 0)
 
@@ -142,47 +142,17 @@ def blend_into(target: np.ndarray, base: np.ndarray, alpha: np.ndarray, rect: Re
     target[y0:y1, x0:x1].view(np.uint8).reshape(y1 - y0, x1 - x0, 4)[:] = out.astype(np.uint8)
 
 
-class PaintEditCommand(QUndoCommand):
+class PaintEditCommand(TileEditCommand):
     """A paint edit already applied to the layer (one stroke, a fill, a clear), recorded by tiles."""
 
+    target = "pixels"
+
     def __init__(self, layer: PaintLayerItem, recorder: MaskRecorder, text: str = "Paint stroke"):
-        super().__init__(text)
-        self.layer = layer
-        self.recorder = recorder
-        self._pixels = layer.pixels
-        self._first = True
-
-    def _live(self) -> bool:
-        return self.layer.pixels is self._pixels  # not after a resize replaced the layer's pixels
-
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        if self._live():
-            self.layer.refresh(self.recorder.redo())
-
-    def undo(self) -> None:
-        if self._live():
-            self.layer.refresh(self.recorder.undo())
+        super().__init__(layer, recorder, text)
 
 
 def edit_layer(layer: PaintLayerItem, stack, text: str, compute) -> bool:
     """Replace the layer's pixels by ``compute(pixels copy)`` as one undoable step (False if nothing changed)."""
-    from studio.engine.masks import bbox
-
     if layer.pixels.size == 0:
         return False
-    new = compute(layer.pixels.copy())
-    changed = bbox((new != layer.pixels).view(np.uint8))
-    if changed is None:
-        return False
-    rec = MaskRecorder(layer.pixels, TILE)
-    rec.before(changed)
-    x0, y0, x1, y1 = changed
-    layer.pixels[y0:y1, x0:x1] = new[y0:y1, x0:x1]
-    rec.finish()
-    layer.refresh(changed)
-    if stack is not None:
-        stack.push(PaintEditCommand(layer, rec, text))
-    return True
+    return record_edit(layer, layer.pixels, stack, text, compute, PaintEditCommand)

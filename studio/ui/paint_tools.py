@@ -22,8 +22,9 @@ from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from studio.engine import masks as M
 from studio.ui.canvas import CanvasTool
+from studio.ui.mask_tools import MAX_SIZE, MIN_SIZE, two_tone
+from studio.ui.mask_undo import TILE
 from studio.ui.paint_layer import (
-    TILE,
     PaintEditCommand,
     PaintLayerItem,
     blend_into,
@@ -31,7 +32,6 @@ from studio.ui.paint_layer import (
     edit_layer,
 )
 
-MIN_SIZE, MAX_SIZE = 1, 1024
 FILL_TOLERANCE = 32  # per channel: a fill spreads over pixels this close to the clicked one
 _PEN_DEVICES = (QInputDevice.DeviceType.Stylus, QInputDevice.DeviceType.Airbrush)
 
@@ -87,10 +87,7 @@ class _Outline(QGraphicsEllipseItem):
 
     def paint(self, painter, option, widget=None) -> None:
         r = self.rect()
-        painter.setBrush(Qt.NoBrush)
-        for pen in (QPen(QColor(0, 0, 0, 200), 0), QPen(QColor(255, 255, 255, 230), 0, Qt.DashLine)):
-            painter.setPen(pen)
-            painter.drawEllipse(r)
+        two_tone(painter, lambda: painter.drawEllipse(r))
         if self.erasing:
             d = r.width() * 0.3535
             c = r.center()
