@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         for line in (note, note2):
             if line and not args.json:
                 print(f"{name}: {line}", file=sys.stderr)
-        png = seal_derived(png, "png", tool=upscaler.name, title=name, parent=path.read_bytes(),
+        png = seal_derived(png, "png", tool=upscaler.name, title=name, parent=result.source,
                            parent_title=path.name, keeps_content=True, watermarked=marked, options=options)
         if args.out is not None:
             args.out.mkdir(parents=True, exist_ok=True)

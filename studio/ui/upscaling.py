@@ -205,7 +205,7 @@ def _upscale_files(paths, scale, on_file, on_tile, cancel, allow_pickle):
                 result = upscale_file(upscaler, path, scale, on_tile=on_tile, cancel=cancel)
                 name = f"{path.stem}-x{scale}.png"
                 png = seal_derived(encode_image(result.pixels, "png", result.text, result.studio), "png",
-                                   tool=upscaler.name, title=name, parent=path.read_bytes(), parent_title=path.name,
+                                   tool=upscaler.name, title=name, parent=result.source, parent_title=path.name,
                                    keeps_content=True)
                 entry = _save(library, png, name)
             except GenerationCancelled:

@@ -23,6 +23,7 @@ class UpscaleResult:
     text: str  # AUTOMATIC1111 text: the source's parameters + Postprocess upscale by/upscaler
     studio: dict  # the studio chunk: the source's, with "postprocess" added
     seconds: float
+    source: bytes = b""  # the source file's bytes (a provenance record names them)
 
 
 def upscale(upscaler: LoadedUpscaler, image: np.ndarray, scale: int, *, tile: int = 192,
@@ -66,4 +67,4 @@ def upscale_file(upscaler: LoadedUpscaler, path: Path, scale: int, *, tile: int 
     pixels = upscale(upscaler, image, scale, tile=tile, on_tile=on_tile, cancel=cancel)
     seconds = time.perf_counter() - start
     text, studio = postprocess_metadata(source, upscaler.name, scale, data, Path(path).name)
-    return UpscaleResult(pixels, text, studio, seconds)
+    return UpscaleResult(pixels, text, studio, seconds, data)
