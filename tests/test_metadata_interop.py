@@ -161,11 +161,22 @@ def test_studio_files_read_by_sd_prompt_reader(tmp_path, case, fmt):
     assert (p["seed"], p["steps"], p["cfg"], p["size"], p["sampler"], p["model"]) == (str(img.seed), "30", "7", "64x48", "DPM++ 2M", "v1-5-pruned-emaonly")
 
 
+def _forget_sd_parsers_cache() -> None:
+    """sd-parsers' JPEG UserComment (and stealth-PNG) extractors keep the last image's data keyed by ``id(image)``;
+    a new image that gets a freed one's id reads the previous file's metadata (seen as another case's prompt or
+    seed). Clear that cache so each file is read for itself."""
+    from sd_parsers.extractors import _jpeg_usercomment, _png_stenographic_alpha
+
+    _jpeg_usercomment._image_id = None
+    _png_stenographic_alpha._image_id = None
+
+
 @pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_studio_files_read_by_sd_parsers(tmp_path, case, fmt):
     sd_parsers = pytest.importorskip("sd_parsers")
     path, img = _write(tmp_path, case, fmt)
+    _forget_sd_parsers_cache()
     info = sd_parsers.ParserManager().parse(str(path))
     assert info is not None and info.generator.name == "AUTOMATIC1111"
     assert info.full_prompt == img.request.prompt and info.full_negative_prompt == "blurry, lowres"

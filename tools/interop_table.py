@@ -38,7 +38,10 @@ def _studio(path: Path) -> tuple[bool, str]:
 
 def _sd_parsers(path: Path) -> tuple[bool, str]:
     from sd_parsers import ParserManager
+    from sd_parsers.extractors import _jpeg_usercomment, _png_stenographic_alpha
 
+    # sd-parsers caches the last image's metadata by id(image): a new image with a freed one's id reads stale data
+    _jpeg_usercomment._image_id = _png_stenographic_alpha._image_id = None
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             info = ParserManager().parse(str(path))
