@@ -116,6 +116,23 @@ def test_instant_search_and_filters(qtbot, panel, lib):
     assert panel.model.rowCount() == lib.count(date_from=__import__("datetime").date.today() - __import__("datetime").timedelta(days=6))
 
 
+def test_search_keeps_no_stale_rows(qtbot, panel, lib):
+    """A search reuses the rows it has read; a change to a row (favourite, rating) shows after it."""
+    first = panel.model.ids[0]
+    assert not panel.model.index(0).data(EntryRole).favourite
+    panel.view.setCurrentIndex(panel.model.index(0))
+    panel.toggle_favourite()
+    panel.set_rating(4)
+    qtbot.keyClicks(panel.search_box, "zzz-nothing")
+    panel.apply_filters()
+    assert panel.model.rowCount() == 0
+    panel.search_box.clear()
+    panel.apply_filters()
+    entry = panel.model.index(panel.model.row_of(first)).data(EntryRole)
+    assert entry.favourite and entry.rating == 4
+    assert entry == lib.get_many([first])[0]
+
+
 def test_reuse_parameters_fills_prompt_editor_and_panel(qtbot, panel, lib):
     from studio.ui.params_panel import ParamsPanel
     from studio.ui.prompt_editor import PromptEditor

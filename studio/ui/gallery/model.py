@@ -53,14 +53,18 @@ class GalleryModel(QAbstractListModel):
             self.sort = sort
         if random_seed is not None:
             self.random_seed = random_seed
-        self.reload()
+        self.reload(keep_entries=True)
 
-    def reload(self) -> None:
+    def reload(self, *, keep_entries: bool = False) -> None:
+        """Re-run the query. A new query over an unchanged library keeps the cached entries
+        (each search would otherwise read every visible row again); a reload after a change
+        in the library (``refresh``) drops them: favourites and paths may have changed."""
         ids = self.library.query_ids(self.query, sort=self.sort, random_seed=self.random_seed, **self.filters)
         self.beginResetModel()
         self.ids = ids
         self._row_of = {image_id: row for row, image_id in enumerate(ids)}
-        self._entries.clear()  # favourites and paths may have changed
+        if not keep_entries:
+            self._entries.clear()
         self.endResetModel()
 
     def forget(self, ids: list[int]) -> None:
