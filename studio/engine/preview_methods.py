@@ -43,6 +43,12 @@ class DecoderPreviewer:
     def __init__(self, decoder, device, dtype, origin: str):
         self.decoder = decoder.to(device=device, dtype=dtype).eval()
         self.dtype = dtype
+        # small convolutions on a CPU run ~10% faster in channels-last (oneDNN's native layout)
+        self.channels_last = str(device).split(":")[0] == "cpu"
+        if self.channels_last:
+            import torch
+
+            self.decoder.to(memory_format=torch.channels_last)
         self.origin = origin  # "model" (beside the model) or a TAESD file name
 
     @property
@@ -56,6 +62,8 @@ class DecoderPreviewer:
             x = latents[:1].to(self.dtype)
             if x.shape[1] != self.latent_channels:
                 raise ValueError(f"preview decoder expects {self.latent_channels} latent channels, got {x.shape[1]}")
+            if self.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
             return _to_uint8(self.decoder(x)[0])
 
 

@@ -196,6 +196,15 @@ def train(args) -> None:
         step, best = ck["step"], ck["best"]
         rng.setstate(ck["rng"])
         log.log(f"preview decoder: resumed at step {step} (best eval PSNR {best:.2f} dB)")
+    elif args.init_from is not None:
+        from studio.engine.preview_decoder import load_folder
+
+        start = load_folder(args.init_from)
+        if getattr(start, "config", None) != model.config:
+            raise SystemExit(f"--init-from {args.init_from}: its config differs from this run's ({start.config})")
+        model.load_state_dict(start.state_dict())
+        best = evaluate(model, ev)["psnr"]
+        log.log(f"preview decoder: starts from {args.init_from} (eval PSNR {best:.2f} dB)")
     else:
         log.log(f"preview decoder: new, {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k params, {model.config}")
     dest = Path(args.folder) / SUBFOLDER
@@ -212,7 +221,7 @@ def train(args) -> None:
             idx = torch.tensor([rng.randrange(len(latents)) for _ in range(args.batch)])
             z, y = latents[idx].float(), to_image(targets[idx])
             pred = model(z)
-            loss = F.mse_loss(pred, y) + 0.5 * (pred - y).abs().mean() + 0.5 * edge_loss(pred, y)
+            loss = F.mse_loss(pred, y) + args.l1 * (pred - y).abs().mean() + args.edge * edge_loss(pred, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -246,6 +255,10 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-steps", type=int, default=10**9)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--l1", type=float, default=0.5, help="weight of the L1 term (MSE has 1)")
+    p.add_argument("--edge", type=float, default=0.5, help="weight of the gradient (edge) term")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start from an exported decoder folder of the same config (e.g. the bundled one)")
     p.add_argument("--channels", type=int, default=48)
     p.add_argument("--head-kernel", type=int, default=1)
     p.add_argument("--out-kernel", type=int, default=3)
