@@ -133,6 +133,27 @@ def test_search_keeps_no_stale_rows(qtbot, panel, lib):
     assert entry == lib.get_many([first])[0]
 
 
+def test_rows_are_read_ahead_between_frames(qtbot, panel, lib):
+    """Near a page's end the next page is read when the event loop is idle, not inside a paint."""
+    from studio.ui.gallery.model import PAGE
+
+    model = panel.model
+    assert model.rowCount() > 2 * PAGE
+    model.reload()  # nothing read
+    reads = []
+    real = lib.get_many
+    lib.get_many = lambda ids: reads.append(len(ids)) or real(ids)
+    try:
+        assert model.entry(PAGE - 1) is not None  # reads page 0, asks for page 1
+        assert reads == [PAGE]
+        qtbot.waitUntil(lambda: len(reads) == 2, timeout=2000)
+        assert model.entry(PAGE).id == model.ids[PAGE]
+        assert model.entry(PAGE + 1).prompt == lib.get_many([model.ids[PAGE + 1]])[0].prompt
+        assert reads[:2] == [PAGE, PAGE]  # page 1 came from the idle read, not from entry()
+    finally:
+        lib.get_many = real
+
+
 def test_reuse_parameters_fills_prompt_editor_and_panel(qtbot, panel, lib):
     from studio.ui.params_panel import ParamsPanel
     from studio.ui.prompt_editor import PromptEditor

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QImage, QPixmap
 
 from studio.library import GalleryEntry, Library
@@ -37,6 +37,7 @@ class GalleryModel(QAbstractListModel):
         self._entries: OrderedDict[int, GalleryEntry] = OrderedDict()
         self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()
         self._failed: set[int] = set()
+        self._prefetch: set[int] = set()  # page starts to read when the event loop is idle
         self.query = ""
         self.filters: dict[str, Any] = {}
         self.sort = "newest"
@@ -92,13 +93,35 @@ class GalleryModel(QAbstractListModel):
         image_id = self.ids[row]
         entry = self._entries.get(image_id)
         if entry is None:
-            start = row - row % PAGE
-            for e in self.library.get_many(self.ids[start : start + PAGE]):
-                self._entries[e.id] = e
-            while len(self._entries) > MAX_ENTRIES:
-                self._entries.popitem(last=False)
+            self._read_page(row - row % PAGE)
             entry = self._entries.get(image_id)
+        offset = row % PAGE
+        if offset >= PAGE * 3 // 4:  # near a page's end: read the next one between frames
+            self._ask_page(row - offset + PAGE)
+        elif offset < PAGE // 4 and row >= PAGE:
+            self._ask_page(row - offset - PAGE)
         return entry
+
+    def _read_page(self, start: int) -> None:
+        for e in self.library.get_many(self.ids[start : start + PAGE]):
+            self._entries[e.id] = e
+        while len(self._entries) > MAX_ENTRIES:
+            self._entries.popitem(last=False)
+
+    def _ask_page(self, start: int) -> None:
+        """Read the page at ``start`` when the event loop is next idle (a scroll reaching it then
+        finds its rows read: the read no longer lands inside a frame)."""
+        if start >= len(self.ids) or start in self._prefetch or self.ids[start] in self._entries:
+            return
+        if not self._prefetch:
+            QTimer.singleShot(0, self._read_asked)
+        self._prefetch.add(start)
+
+    def _read_asked(self) -> None:
+        starts, self._prefetch = self._prefetch, set()
+        for start in starts:
+            if start < len(self.ids) and self.ids[start] not in self._entries:
+                self._read_page(start)
 
     def thumbnail(self, row: int) -> QPixmap | None:
         """The cell's thumbnail, or None while it loads (asking the loader for it).
