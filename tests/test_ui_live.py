@@ -73,6 +73,16 @@ def test_painting_starts_a_live_job_and_the_view_follows(qtbot, window):
     assert window.gen.queue.waiting() == []  # live jobs are not the user's queue
     with Library.open() as lib:
         assert lib.list() == []  # live updates are not saved until applied
+    # over the canvas: the frame is see-through (the strokes under it stay visible), its opacity a slider
+    panel = window.live_panel
+    assert not panel.overlay_opacity.isEnabled()
+    panel.placement.setCurrentIndex(panel.placement.findData("over"))
+    assert panel.view.overlay.isVisible() and panel.overlay_opacity.isEnabled()
+    assert 0.1 <= panel.view.overlay.opacity() < 1.0
+    panel.overlay_opacity.setValue(40)
+    assert panel.view.overlay.opacity() == pytest.approx(0.4)
+    panel.placement.setCurrentIndex(panel.placement.findData("beside"))
+    assert not panel.view.overlay.isVisible() and not panel.overlay_opacity.isEnabled()
 
 
 def test_a_second_stroke_cancels_the_running_job_and_the_newest_state_wins(qtbot, window):

@@ -67,3 +67,57 @@ def test_window_hooks_paint_and_build_an_inpaint_request(qtbot):
     assert (ctl.mask.data == saved).all()
     window.canvas.undo_stack.undo()
     assert ctl.mask.data[42, 60] == 255
+
+
+def test_generate_takes_the_paint_into_an_inpaint_and_an_img2img_of_the_canvas(qtbot):
+    """Paint then Generate: the job sees what the canvas shows (paint baked into the image, one undo step,
+    the mask kept); undo brings the paint layer back."""
+    from PySide6.QtGui import QColor
+
+    from studio.ui.main_window import MainWindow
+    from studio.ui.paint_tools import PaintMode
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    img = np.full((96, 128, 3), 255, np.uint8)
+    window.canvas.set_image(to_qimage(img))
+    original = window.canvas.current_image()
+    window.canvas.set_zoom(2.0)
+    window.canvas.centerOn(64, 48)
+    paint, masking = window.paint, window.masking
+    paint.choose(PaintMode.BRUSH)
+    paint.settings.set(colour=QColor(220, 20, 20), size=12, hardness=1.0, opacity=1.0)
+    _drag(window.canvas, [(30.0, 40.0), (60.0, 40.0), (90.0, 40.0)])
+    assert not paint.layer.is_empty()
+    window.params.set_mode(Mode.INPAINT)
+    masking.settings.size = 30
+    _drag(window.canvas, [(30.0, 40.0), (90.0, 40.0)])
+    mask = masking.mask.data.copy()
+    assert mask[40, 60] == 255
+
+    request = window.build_request()
+    assert request.mode is Mode.INPAINT
+    assert tuple(request.init_image[40, 60]) == (220, 20, 20), "the inpaint's init holds the paint"
+    assert tuple(request.init_image[5, 5]) == (255, 255, 255)
+    assert paint.layer.is_empty(), "the paint went into the picture"
+    assert window.canvas.current_image() is not original
+    assert (masking.mask.data == mask).all(), "the mask stays with the picture"
+    window.canvas.undo_stack.undo()
+    assert window.canvas.current_image() is original and not paint.layer.is_empty()
+    assert (paint.composite()[40, 60] == (220, 20, 20)).all()
+
+    # img2img of the canvas picture: the same
+    window.params.set_init_image(img.copy(), original, switch_mode=False)
+    window.params.set_mode(Mode.IMG2IMG)
+    request = window.build_request()
+    assert request.mode is Mode.IMG2IMG and tuple(request.init_image[40, 60]) == (220, 20, 20)
+    assert paint.layer.is_empty() and (window.params.init_image() == request.init_image).all()
+    window.canvas.undo_stack.undo()
+    # an init image that is another picture: the canvas paint is not part of it
+    other = np.zeros((96, 128, 3), np.uint8)
+    window.params.set_init_image(other, to_qimage(other), switch_mode=False)
+    request = window.build_request()
+    assert (request.init_image == 0).all() and not paint.layer.is_empty()
+    window.close()

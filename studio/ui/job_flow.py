@@ -32,6 +32,9 @@ def build_request(window) -> GenerationRequest:
             raise InvalidRequest(NO_MASK)
         if not masking.mask_active():
             raise InvalidRequest(HIDDEN_MASK)
+        paint = getattr(window, "paint", None)
+        if paint is not None:
+            paint.bake(masking)  # the inpaint sees the paint under the mask (an inpaint sketch)
         image = window.canvas.current_image()
         init = from_qimage(image)  # the image the mask was painted on
         window.params.set_init_image(init, image, switch_mode=False)
@@ -47,7 +50,25 @@ def build_request(window) -> GenerationRequest:
     if problem:
         raise InvalidRequest(problem)
     init = window.params.init_image() if mode is Mode.IMG2IMG else None
+    if init is not None:
+        init = _with_paint(window, init)
     return GenerationRequest(prompt=prompt, negative_prompt=negative, init_image=init, **values)
+
+
+def _with_paint(window, init):
+    """img2img of the canvas picture takes the paint over it too (baked into the canvas image first)."""
+    import numpy as np
+
+    paint = getattr(window, "paint", None)
+    if paint is None or paint.layer.is_empty():
+        return init
+    pixels = paint.image_pixels()
+    if pixels is None or pixels.shape != init.shape or not np.array_equal(pixels, init):
+        return init  # the init image is another picture: the canvas paint is not part of it
+    baked = paint.bake(window.masking)
+    image = window.canvas.current_image()
+    window.params.set_init_image(baked, image, switch_mode=False)
+    return baked
 
 
 def target_size(window, request: GenerationRequest) -> tuple[int, int]:

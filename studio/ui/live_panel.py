@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QPushButton,
+    QSlider,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from studio.engine import live as L
 from studio.engine.schedulers import SCHEDULER_NAMES
-from studio.ui.live_view import BESIDE, OVER, LiveView
+from studio.ui.live_view import BESIDE, DEFAULT_OVERLAY_OPACITY, OVER, LiveView
 from studio.ui.paint_tools import PaintMode, PaintSettings
 
 TOOL_BUTTONS = (
@@ -77,6 +78,13 @@ class LivePanel(QWidget):
             w.valueChanged.connect(self._edited)
         self.sampler.currentTextChanged.connect(self._edited)
         self.placement.currentIndexChanged.connect(lambda _i: self.placement_changed.emit(self.placement.currentData()))
+        # over the canvas, the live frame is see-through so the strokes under it stay visible
+        self.overlay_opacity = QSlider(Qt.Horizontal, objectName="liveOverlayOpacity", minimum=10, maximum=100,
+                                       toolTip="How much of the live result covers the canvas (over the canvas)")
+        self.overlay_opacity.setValue(round(DEFAULT_OVERLAY_OPACITY * 100))
+        self.overlay_opacity.setEnabled(False)
+        self.overlay_opacity.valueChanged.connect(lambda v: self.view.set_overlay_opacity(v / 100))
+        self.placement_changed.connect(lambda where: self.overlay_opacity.setEnabled(where == OVER))
 
         settings_box = QGroupBox("Live settings")
         form = QFormLayout(settings_box)
@@ -88,6 +96,7 @@ class LivePanel(QWidget):
         form.addRow("CFG", self.cfg)
         form.addRow("Sampler", self.sampler)
         form.addRow("Live view", self.placement)
+        form.addRow("Overlay opacity", self.overlay_opacity)
 
         paint_box = QGroupBox("Paint")
         tools = QHBoxLayout()

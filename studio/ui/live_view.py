@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsPixmapItem, QSizePolicy, QWidget
 
 BESIDE, OVER = "beside", "over"
 OVERLAY_Z = 20.0  # over the image, the paint and the mask; under the brush outline
+DEFAULT_OVERLAY_OPACITY = 0.75  # over the canvas: the strokes under the frame stay visible
 
 
 class _Overlay(QGraphicsPixmapItem):
@@ -26,6 +27,7 @@ class _Overlay(QGraphicsPixmapItem):
         self.setTransformationMode(Qt.SmoothTransformation)
         self.setAcceptedMouseButtons(Qt.NoButton)
         self.setZValue(OVERLAY_Z)
+        self.setOpacity(DEFAULT_OVERLAY_OPACITY)
         self.setVisible(False)
 
     def paint(self, painter, option, widget=None) -> None:
@@ -60,6 +62,10 @@ class LiveView(QWidget):
         self.placement = placement
         self._show_overlay()
         self.update()
+
+    def set_overlay_opacity(self, opacity: float) -> None:
+        """How opaque the frame over the canvas is (0.1-1; the strokes show through the rest)."""
+        self.overlay.setOpacity(max(0.1, min(1.0, float(opacity))))
 
     def set_active(self, on: bool) -> None:
         self._active = bool(on)

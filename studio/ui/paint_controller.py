@@ -86,6 +86,30 @@ class PaintController(QObject):
     def clear(self) -> bool:
         return edit_layer(self.layer, self.canvas.undo_stack, "Clear paint", np.zeros_like)
 
+    def bake(self, masking=None, label: str = "Paint into the picture") -> np.ndarray | None:
+        """Put the paint into the canvas image (one undo step: the composite becomes the image, the
+        layer is cleared; the mask stays with it). Generate calls this before an img2img or inpaint
+        of the canvas, so the job sees what the canvas shows. Returns the new image's pixels, or
+        None when there was no paint."""
+        if self.layer.is_empty():
+            return None
+        pixels = self.composite()
+        if pixels is None:
+            return None
+        from studio.ui.images import to_qimage
+
+        image = to_qimage(pixels)
+        if masking is not None and masking.has_mask():
+            masking.give_mask(image, masking.mask.data.copy())
+        stack = self.canvas.undo_stack
+        stack.beginMacro(label)
+        try:
+            self.canvas.set_image(image, None, label)
+            self.clear()
+        finally:
+            stack.endMacro()
+        return pixels
+
     def pick_under_pointer(self) -> bool:
         """The I key: take the colour under the mouse pointer (over the canvas)."""
         from PySide6.QtGui import QCursor
