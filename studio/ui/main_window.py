@@ -141,6 +141,9 @@ class MainWindow(WindowMenus, WindowJobs, WindowImages, QMainWindow):
 
         attach_live(self)  # the Live dock, before the layout is restored (it comes back where it was left)
         self.mode_indicator = ModeIndicator(self)  # the mode and size that will run, on Generate and here
+        from studio.ui import wheel_guard
+
+        self.wheel_guard = wheel_guard.install(self)  # the wheel scrolls the docks, not the field under it
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
 
