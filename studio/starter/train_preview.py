@@ -174,10 +174,8 @@ def train(args) -> None:
     torch.manual_seed(args.seed)
     log = state.Logger("preview_decoder")
     t_start = time.time()
-    pipe = load_model(args.folder)
-    if args.data_minutes > 0:
-        build_pool(pipe, args.data_minutes, log, args.seed)
-    del pipe
+    if args.data_minutes > 0:  # the model is needed only to make data
+        build_pool(load_model(args.folder), args.data_minutes, log, args.seed)
     if args.data_only:
         return
     latents, targets = load_pool()
