@@ -108,7 +108,7 @@ class LiveView(QWidget):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#15181d"))
-        text_h = 22
+        text_h = 2 * self.fontMetrics().height() + 4
         area = self.rect().adjusted(4, 4, -4, -4 - text_h)
         if self.image is not None and self.placement == BESIDE:
             iw, ih = self.image.width(), self.image.height()
@@ -125,7 +125,8 @@ class LiveView(QWidget):
             p.setPen(QColor("#8a93a3"))
             p.drawText(area, Qt.AlignCenter | Qt.TextWordWrap, "The live view is over the canvas.")
         p.setPen(QColor("#c8ccd4"))
-        p.drawText(QRectF(4, self.height() - text_h, self.width() - 8, text_h), Qt.AlignLeft | Qt.AlignVCenter, self.text)
+        p.drawText(QRectF(4, self.height() - text_h, self.width() - 8, text_h),
+                   Qt.AlignLeft | Qt.AlignVCenter | Qt.TextWordWrap, self.text)  # two lines fit: a narrow dock cuts nothing
         p.end()
         if self._stamp is not None and self.placement == BESIDE and self.image is not None:
             stamp, self._stamp = self._stamp, None
