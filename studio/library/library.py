@@ -148,6 +148,10 @@ class Library(IndexingMixin, SearchMixin, OrganizeMixin, TrashMixin, ReconcileMi
                 self._connections.append(con)
         return con
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         self._closed = True
         cache = getattr(self, "_thumbs", None)

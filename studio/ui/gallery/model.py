@@ -114,11 +114,13 @@ class GalleryModel(QAbstractListModel):
         if start >= len(self.ids) or start in self._prefetch or self.ids[start] in self._entries:
             return
         if not self._prefetch:
-            QTimer.singleShot(0, self._read_asked)
+            QTimer.singleShot(0, self, self._read_asked)  # dropped with the model
         self._prefetch.add(start)
 
     def _read_asked(self) -> None:
         starts, self._prefetch = self._prefetch, set()
+        if self.library.closed:
+            return  # the panel closed meanwhile
         for start in starts:
             if start < len(self.ids) and self.ids[start] not in self._entries:
                 self._read_page(start)
