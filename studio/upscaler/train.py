@@ -202,7 +202,7 @@ def train(args: argparse.Namespace) -> Path:
                 minutes = base_minutes + (time.time() - started) / 60
                 if step % 50 == 0:
                     parts = " ".join(f"{k} {v:.4f}" for k, v in extra.items())
-                    log.write(f"step {step} min {minutes:.1f} {'gan' if gan else 'l1'} l1 {float(l1):.4f} {parts}\n")
+                    log.write(f"step {step} min {minutes:.1f} {'gan' if gan else 'l1'} l1 {l1.item():.4f} {parts}\n")
                     log.flush()
                 if time.time() - last_save > 60:
                     checkpoint()
