@@ -45,7 +45,7 @@ def write_card(figures: dict[int, dict], steps: dict[int, int], path: Path | Non
         "with `python -m studio.upscaler train` (recipe in `studio/upscaler/`).",
         "",
         "**Data**: the starter renderer's flat-colour scenes (the starter model's domain), rendered sharp at 256x256,",
-        "cropped to 96x96, and degraded Real-ESRGAN-style (blur, resize with a random filter, Gaussian noise, JPEG;",
+        "cropped to 96-160 px squares, and degraded Real-ESRGAN-style (blur, resize with a random filter, Gaussian noise, JPEG;",
         "half of the time twice, the scale split between the rounds). It knows that domain only: on photographs it",
         "is a generic, mild sharpener at best.",
         "",
