@@ -198,8 +198,9 @@ def train(args) -> None:
         from studio.engine.preview_decoder import load_folder
 
         start = load_folder(args.init_from)
-        if getattr(start, "config", None) != model.config:
-            raise SystemExit(f"--init-from {args.init_from}: its config differs from this run's ({start.config})")
+        config = getattr(start, "config", None)  # a TAESD folder has none of Studio's settings
+        if config != model.config:
+            raise SystemExit(f"--init-from {args.init_from}: its config differs from this run's ({config})")
         model.load_state_dict(start.state_dict())
         best = evaluate(model, ev)["psnr"]
         log.log(f"preview decoder: starts from {args.init_from} (eval PSNR {best:.2f} dB)")

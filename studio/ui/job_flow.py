@@ -33,10 +33,10 @@ def build_request(window) -> GenerationRequest:
         if not masking.mask_active():
             raise InvalidRequest(HIDDEN_MASK)
         paint = getattr(window, "paint", None)
-        if paint is not None:
-            paint.bake(masking)  # the inpaint sees the paint under the mask (an inpaint sketch)
+        # the inpaint sees the paint under the mask (an inpaint sketch): baked into the picture first
+        baked = paint.bake(masking) if paint is not None else None
         image = window.canvas.current_image()
-        init = from_qimage(image)  # the image the mask was painted on
+        init = baked if baked is not None else from_qimage(image)  # the image the mask was painted on
         window.params.set_init_image(init, image, switch_mode=False)
         values.update(width=0, height=0)
         crop = getattr(masking, "crop", None)

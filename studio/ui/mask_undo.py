@@ -49,9 +49,7 @@ class TileEditCommand(QUndoCommand):
 
 
 class MaskEditCommand(TileEditCommand):
-    """A mask edit (one stroke or operation) on ``layer.mask``."""
-
-    target = "mask"
+    """A mask edit (one stroke or operation) on ``layer.mask`` (the base's default target)."""
 
     def __init__(self, layer, recorder: MaskRecorder, text: str = "Paint mask"):
         super().__init__(layer, recorder, text)
